@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace EPrescription.Formats.Text;
+
+/// <summary>
+/// Character rules shared by both JAHIS formats: Shift_JIS as Windows-31J (CP932) on the wire, CR LF line ends,
+/// a full-width comma for commas inside text, and ■ for characters CP932 cannot represent (外字 replacement).
+/// </summary>
+public static class JahisText
+{
+    public const char FieldSeparator = ',';
+    public const char FullWidthComma = '，';
+    /// <summary>■ (0x81A1): what the JAHIS rules put in place of a character Shift_JIS lacks.</summary>
+    public const string MissingCharacter = "■";
+    public const byte EndOfFile = 0x1A;
+
+    static JahisText()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        // Strict decoder: invalid bytes are reported as a document problem, not silently replaced.
+        StrictCp932 = Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), DecoderFallback.ExceptionFallback);
+        LenientCp932 = Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), new DecoderReplacementFallback("\uFFFD"));
+        // An explicit fallback also switches off .NET's best-fit mapping, so nothing is silently turned into a look-alike.
+        Cp932Writer = StrictCp932;
+    }
+
+    internal static Encoding StrictCp932 { get; }
+    internal static Encoding LenientCp932 { get; }
+    internal static Encoding Cp932Writer { get; }
+    internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    internal static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>How many Shift_JIS bytes the text takes (a character CP932 lacks counts as ■, two bytes).</summary>
+    public static int Cp932ByteCount(string value) => Cp932Writer.GetByteCount(value);
+
+    /// <summary>True when every character of the value has a CP932 code.</summary>
+    public static bool IsCp932Representable(string value)
+    {
+        if (value.All(char.IsAscii)) return true;
+        try
+        {
+            NoFallbackCp932.GetByteCount(value);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly Encoding NoFallbackCp932 =
+        Encoding.GetEncoding(932, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+
+    /// <summary>A value made fit for a field: commas become full-width commas (fields are never quoted).</summary>
+    public static string EscapeField(string? value) =>
+        string.IsNullOrEmpty(value) ? string.Empty : value.Replace(FieldSeparator, FullWidthComma);
+
+    /// <summary>Single-byte characters: what type X allows (ASCII printable and half-width katakana, JIS X 0201).</summary>
+    public static bool IsSingleByte(char c) => c is >= ' ' and <= '~' || c is >= '\uFF61' and <= '\uFF9F';
+}
