@@ -59,6 +59,8 @@ public sealed class ContainerLayout
     public string? OpenedBy { get; init; }
     /// <summary>Field positions that every record inside must repeat from the opener (e.g. RP番号, RP number).</summary>
     public IReadOnlyList<int> Key { get; init; } = [];
+    /// <summary>Whether two instances in one parent may share a key (an RP number names one RP; the notebook's drugs share their RP's).</summary>
+    public bool UniqueKey { get; init; } = true;
     /// <summary>An implicit container opens when a record that belongs in it arrives; a change of key starts the next one.</summary>
     public bool Implicit { get; init; }
     /// <summary>For an implicit container: the containers it may stand in.</summary>

@@ -14,19 +14,23 @@ public static class JahisText
     public const string MissingCharacter = "■";
     public const byte EndOfFile = 0x1A;
 
-    static JahisText()
+    // Field initialisers run in text order: the code-page provider is registered before any CP932 encoding is created.
+    private static readonly bool CodePagesRegistered = RegisterCodePages();
+
+    private static bool RegisterCodePages()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        // Strict decoder: invalid bytes are reported as a document problem, not silently replaced.
-        StrictCp932 = Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), DecoderFallback.ExceptionFallback);
-        LenientCp932 = Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), new DecoderReplacementFallback("\uFFFD"));
-        // An explicit fallback also switches off .NET's best-fit mapping, so nothing is silently turned into a look-alike.
-        Cp932Writer = StrictCp932;
+        return true;
     }
 
-    internal static Encoding StrictCp932 { get; }
-    internal static Encoding LenientCp932 { get; }
-    internal static Encoding Cp932Writer { get; }
+    /// <summary>Strict decoder: invalid bytes are reported as a document problem, not silently replaced.</summary>
+    internal static readonly Encoding StrictCp932 = CodePagesRegistered
+        ? Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), DecoderFallback.ExceptionFallback)
+        : throw new InvalidOperationException();
+    internal static readonly Encoding LenientCp932 =
+        Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), new DecoderReplacementFallback("\uFFFD"));
+    /// <summary>An explicit fallback also switches off .NET's best-fit mapping, so nothing is silently turned into a look-alike.</summary>
+    internal static Encoding Cp932Writer => StrictCp932;
     internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     internal static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 

@@ -94,7 +94,7 @@ public static class JahisValidator
         if (recordLayout.Opens is not null && layout.ContainersByName.TryGetValue(recordLayout.Opens, out var opened))
         {
             var key = opened.Key.Select(record.Field).ToArray();
-            if (opened.Key.Count > 0 && container.ChildKeys.TryGetValue(recordLayout.Opens, out var seen) && seen.Contains(string.Join(',', key)))
+            if (opened.Key.Count > 0 && opened.UniqueKey && container.ChildKeys.TryGetValue(recordLayout.Opens, out var seen) && seen.Contains(string.Join(',', key)))
             {
                 problems.Add(new FormatProblem(record.Line, record.Number, opened.Key[0], FieldName(recordLayout, opened.Key[0]), "DUPLICATE_KEY",
                     $"{string.Join(" / ", opened.Key.Select(k => FieldName(recordLayout, k)))} {string.Join(",", key)} is used twice; each group needs its own number"));
