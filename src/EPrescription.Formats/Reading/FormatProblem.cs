@@ -21,12 +21,15 @@ public sealed record FormatProblem(
     ProblemSeverity Severity = ProblemSeverity.Error)
 {
     /// <summary>"line 12: record 201 field 7 (用量 / dose): must be a number …"</summary>
-    public override string ToString()
+    public override string ToString() => $"line {Line}: {Describe()}";
+
+    /// <summary>"record 201 field 7 (用量 / dose): must be a number …": the problem without its line.</summary>
+    public string Describe()
     {
-        var where = Record is null ? "" : $" record {Record}";
+        var where = Record is null ? "" : $"record {Record}";
         if (Field is not null) where += $" field {Field}" + (FieldName is null ? "" : $" ({FieldName})");
         var severity = Severity == ProblemSeverity.Warning ? "warning: " : "";
-        return $"line {Line}:{where}: {severity}{Message}";
+        return where.Length == 0 ? severity + Message : $"{where}: {severity}{Message}";
     }
 }
 

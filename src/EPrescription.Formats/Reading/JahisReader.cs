@@ -85,6 +85,8 @@ public static partial class JahisReader
         if (prescription.Success && int.TryParse(prescription.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture, out var v))
             return (JahisFormat.Prescription, v);
 
+        if (token.Any(c => char.IsControl(c) || c == '\uFFFD'))
+            throw new JahisFormatException("line 1 is not text in Shift_JIS or UTF-8: a JAHIS document starts with a version record such as JAHIS10 or JAHISTC08,1.");
         throw new JahisFormatException(
             $"line 1 starts with '{Shorten(token)}': a JAHIS document starts with a version record, " +
             "JAHIS5 … JAHIS10 for a prescription or JAHISTC01 … JAHISTC08 followed by the output kind for a notebook document.");

@@ -80,7 +80,7 @@ public static class JahisValidator
                 var opener = target.Opener;
                 problems.Add(Problem(record, "OUT_OF_GROUP", opener is null
                     ? $"record {recordLayout} cannot stand here"
-                    : $"record {recordLayout} must follow a record {opener} that it belongs to"));
+                    : $"must follow the record {opener} it belongs to, but none is open here"));
                 return false;
             }
             while (stack.Peek() != container) Close(stack.Pop(), layout, problems);
@@ -121,18 +121,18 @@ public static class JahisValidator
         if (parent is null)
         {
             problems.Add(Problem(record, "OUT_OF_GROUP",
-                $"record {recordLayout} must stand inside a {string.Join(" or ", target.In)} (for example after record 5, the dispensing date)"));
+                $"must stand inside a {string.Join(" or ", target.In)} (after record 5, the dispensing date)"));
             return null;
         }
         while (stack.Peek() != parent) Close(stack.Pop(), layout, problems);
 
-        if (!Admit(parent, record, "#" + target.Name, target.Order, target.Occurs.EndsWith('n'), $"a new {target.Name}", problems))
+        if (!Admit(parent, record, "#" + target.Name, target.Order, target.Occurs.EndsWith('n'), $"a new {Title(target)}", problems))
             return null;
         var keyText = string.Join(',', key);
         if (parent.ChildKeys.TryGetValue(target.Name, out var seen) && seen.Contains(keyText))
         {
             problems.Add(new FormatProblem(record.Line, record.Number, target.Key[0], FieldName(recordLayout, target.Key[0]), "DUPLICATE_KEY",
-                $"{target.Name} {keyText} appeared earlier in this group; the records of one {target.Name} stay together"));
+                $"{Title(target)} {keyText} appeared earlier in this group; the records of one {Title(target)} stay together"));
         }
         parent.RememberChildKey(target.Name, key);
         var opened = new OpenContainer(target, parent, key, record);
@@ -181,8 +181,8 @@ public static class JahisValidator
             if (recordLayout.In != container.Layout.Name || recordLayout.MinOccurs == 0 || container.Count(recordLayout.Number) > 0) continue;
             var where = container.Parent is null
                 ? "the document"
-                : $"the {container.Layout.Name} {string.Join(",", container.Key)} that starts at line {container.Opener.Line}";
-            problems.Add(new FormatProblem(container.Opener.Line, container.Opener.Number, null, null, "MISSING_RECORD",
+                : $"the {Title(container.Layout)} {string.Join(",", container.Key)} that starts at line {container.Opener.Line}";
+            problems.Add(new FormatProblem(container.Opener.Line, container.Parent is null ? null : container.Opener.Number, null, null, "MISSING_RECORD",
                 $"{where} has no record {recordLayout}, which is required"));
         }
     }
@@ -243,6 +243,9 @@ public static class JahisValidator
 
     private static FormatProblem Problem(JahisRecord record, string code, string message) =>
         new(record.Line, record.Number, null, null, code, message);
+
+    /// <summary>"RP" rather than "rp" in messages.</summary>
+    private static string Title(ContainerLayout container) => container.Name.Length <= 2 ? container.Name.ToUpperInvariant() : container.Name;
 
     private static string? FieldName(RecordLayout record, int position) =>
         position >= 1 && position <= record.Fields.Count ? record.Fields[position - 1].Label : null;
