@@ -29,13 +29,11 @@ public static class JahisText
         : throw new InvalidOperationException();
     internal static readonly Encoding LenientCp932 =
         Encoding.GetEncoding(932, new EncoderReplacementFallback(MissingCharacter), new DecoderReplacementFallback("\uFFFD"));
-    /// <summary>An explicit fallback also switches off .NET's best-fit mapping, so nothing is silently turned into a look-alike.</summary>
-    internal static Encoding Cp932Writer => StrictCp932;
     internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     internal static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     /// <summary>How many Shift_JIS bytes the text takes (a character CP932 lacks counts as ■, two bytes).</summary>
-    public static int Cp932ByteCount(string value) => Cp932Writer.GetByteCount(value);
+    public static int Cp932ByteCount(string value) => value.All(char.IsAscii) ? value.Length : ToCp932(value).Length;
 
     /// <summary>True when every character of the value has a CP932 code.</summary>
     public static bool IsCp932Representable(string value)
@@ -52,8 +50,28 @@ public static class JahisText
         }
     }
 
+    // An explicit fallback also switches off .NET's best-fit mapping, so nothing is silently turned into a look-alike.
     private static readonly Encoding NoFallbackCp932 =
         Encoding.GetEncoding(932, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+
+    /// <summary>CP932 bytes of the text, each character CP932 lacks (a whole surrogate pair counting as one) written as ■.</summary>
+    public static byte[] ToCp932(string text)
+    {
+        try
+        {
+            return NoFallbackCp932.GetBytes(text);
+        }
+        catch (EncoderFallbackException)
+        {
+            var replaced = new StringBuilder(text.Length);
+            foreach (var rune in text.EnumerateRunes())
+            {
+                var s = rune.ToString();
+                replaced.Append(rune.IsAscii || IsCp932Representable(s) ? s : MissingCharacter);
+            }
+            return NoFallbackCp932.GetBytes(replaced.ToString());
+        }
+    }
 
     /// <summary>A value made fit for a field: commas become full-width commas (fields are never quoted).</summary>
     public static string EscapeField(string? value) =>

@@ -93,10 +93,20 @@ public readonly record struct JahisDate(int Year, int? Month, int? Day)
             return false;
         }
         date = new JahisDate(year, month, day);
-        if (eraStart is { } start && date.IsComplete && date.ToDateOnly() < start)
+        if (eraStart is { } start && date.IsComplete)
         {
-            error = $"'{value}' lies before the start of the {eraName} era ({start:yyyy-MM-dd})";
-            return false;
+            var calendarDate = date.ToDateOnly();
+            var next = Eras.Select(e => e.Start).Where(s => s > start).Cast<DateOnly?>().FirstOrDefault();
+            if (calendarDate < start)
+            {
+                error = $"'{value}' lies before the start of the {eraName} era ({start:yyyy-MM-dd})";
+                return false;
+            }
+            if (next is { } end && calendarDate >= end)
+            {
+                error = $"'{value}' lies after the end of the {eraName} era (the next era began {end:yyyy-MM-dd})";
+                return false;
+            }
         }
         return true;
     }

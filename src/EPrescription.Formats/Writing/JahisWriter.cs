@@ -12,7 +12,7 @@ public static class JahisWriter
 {
     public static byte[] Write(JahisDocument document) => Write(document.Records);
 
-    public static byte[] Write(IEnumerable<JahisRecord> records) => JahisText.Cp932Writer.GetBytes(WriteText(records));
+    public static byte[] Write(IEnumerable<JahisRecord> records) => JahisText.ToCp932(WriteText(records));
 
     /// <summary>The canonical text before encoding (for display and for UTF-8 copies).</summary>
     public static string WriteText(IEnumerable<JahisRecord> records)
