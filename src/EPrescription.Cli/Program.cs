@@ -4,6 +4,9 @@ using EPrescription.Cli;
 var commands = new Dictionary<string, ICommand>(StringComparer.Ordinal)
 {
     ["check"] = new CheckCommand(),
+    ["sign"] = new SignCommand(),
+    ["verify"] = new VerifyCommand(),
+    ["dev-certs"] = new DevCertsCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
