@@ -165,6 +165,8 @@ public static class SplitDocuments
         if (counts.Count > 1) problems.Add($"the parts disagree on the number of parts ({string.Join(", ", counts)})");
         if (read.Select(p => (p.Document.Version, p.Document.OutputKind)).Distinct().Count() > 1)
             problems.Add("the parts have different version lines");
+        if (read.Select(p => p.Document.First(Patient)?.ToString()).OfType<string>().Distinct(StringComparer.Ordinal).Count() > 1)
+            problems.Add("the parts carry different patients (record 1)");
         if (ids.Count == 1 && counts.Count == 1)
         {
             var count = counts[0];
