@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace EPrescription.Server.Storage;
+
+/// <summary>
+/// The little that differs between the three databases: how to connect, how to take the first N rows, how to claim rows that
+/// other processes may be claiming too, and how to tell a unique-key violation. Everything else is the same SQL.
+/// </summary>
+public abstract class SqlDialect
+{
+    public abstract DatabaseProvider Provider { get; }
+
+    /// <summary>Folder name of this dialect's numbered migration scripts.</summary>
+    public abstract string MigrationFolder { get; }
+
+    public abstract DbConnection CreateConnection(string connectionString);
+
+    /// <summary>"SELECT ... ORDER BY ... " + Limit("@limit") takes the first rows.</summary>
+    public abstract string Limit(string parameter);
+
+    /// <summary>Table hint that lets several relays claim outbox rows without blocking each other.</summary>
+    public abstract string SkipLocked { get; }
+
+    public abstract bool IsUniqueViolation(DbException exception);
+
+    public static SqlDialect For(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteDialect(),
+        DatabaseProvider.PostgreSql => new PostgreSqlDialect(),
+        DatabaseProvider.SqlServer => new SqlServerDialect(),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider."),
+    };
+
+    private sealed class SqliteDialect : SqlDialect
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+        public override string MigrationFolder => "sqlite";
+        public override DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
+        public override string Limit(string parameter) => $" LIMIT {parameter}";
+        // SQLite has one writer at a time; a write transaction already excludes other claimers.
+        public override string SkipLocked => "";
+        public override bool IsUniqueViolation(DbException exception) =>
+            exception is SqliteException { SqliteErrorCode: 19 } && exception.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private sealed class PostgreSqlDialect : SqlDialect
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
+        public override string MigrationFolder => "postgres";
+        public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+        public override string Limit(string parameter) => $" LIMIT {parameter}";
+        public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+        public override bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    }
+
+    private sealed class SqlServerDialect : SqlDialect
+    {
+        public override DatabaseProvider Provider => DatabaseProvider.SqlServer;
+        public override string MigrationFolder => "sqlserver";
+        public override DbConnection CreateConnection(string connectionString) => new SqlConnection(connectionString);
+        public override string Limit(string parameter) => $" OFFSET 0 ROWS FETCH NEXT {parameter} ROWS ONLY";
+        public override string SkipLocked => "";
+        // 2627: unique constraint, 2601: unique index.
+        public override bool IsUniqueViolation(DbException exception) => exception is SqlException { Number: 2627 or 2601 };
+    }
+}
