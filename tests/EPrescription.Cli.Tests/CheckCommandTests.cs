@@ -93,7 +93,9 @@ public class CheckCommandTests
             Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("valid"));
             Assert.That(root.GetProperty("format").GetString(), Is.EqualTo("prescription"));
             Assert.That(root.GetProperty("problems").GetArrayLength(), Is.EqualTo(0));
-            Assert.That(root.GetProperty("document").GetRawText(), Does.Contain("みほんクリニック"), "Japanese text is readable, not escaped");
+            Assert.That(root.GetProperty("records").GetRawText(), Does.Contain("みほんクリニック"), "Japanese text is readable, not escaped");
+            Assert.That(root.GetProperty("model").GetProperty("institution").GetProperty("institutionNumber").GetString(), Is.EqualTo("1311234567"));
+            Assert.That(root.GetProperty("model").GetProperty("rps").GetArrayLength(), Is.EqualTo(2));
         });
     }
 

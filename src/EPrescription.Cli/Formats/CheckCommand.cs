@@ -90,8 +90,14 @@ public sealed class CheckCommand : ICommand
             document.Encoding.ToString(),
             report.Problems.Select(ProblemJson.From).ToList(),
             report.IsValid ? ExitCodes.Ok : ExitCodes.Invalid,
+            report.IsValid ? TypedModel(document) : null,
             DocumentJson.From(document));
     }
+
+    /// <summary>The typed prescription or notebook model; only for a valid document, whose every required part is there.</summary>
+    private static object TypedModel(JahisDocument document) => document.Format == JahisFormat.Prescription
+        ? EPrescription.Formats.Prescriptions.PrescriptionReader.Read(document)
+        : EPrescription.Formats.Notebook.NotebookReader.Read(document);
 
     private static void Print(CheckResult result, TextWriter stdout, TextWriter stderr)
     {
@@ -119,11 +125,12 @@ public sealed class CheckCommand : ICommand
         string? Encoding,
         IReadOnlyList<ProblemJson> Problems,
         [property: JsonIgnore] int ExitCode,
-        object? Document)
+        object? Model,
+        object? Records)
     {
         public static CheckResult Unreadable(string file, string message) =>
             new(file, "unreadable", null, null, null, null, [new ProblemJson(0, null, null, null, "UNREADABLE", message, ProblemSeverity.Error, message)],
-                ExitCodes.Unreadable, null);
+                ExitCodes.Unreadable, null, null);
     }
 
     internal sealed record ProblemJson(int Line, string? Record, int? Field, string? FieldName, string Code, string Message,
