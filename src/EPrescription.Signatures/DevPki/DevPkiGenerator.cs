@@ -109,7 +109,7 @@ public static class DevPkiGenerator
             intermediateKey.Private, [root.Certificate]);
         var untrustedRoot = SelfSigned("untrusted-root-ca", Name("Untrusted DEVELOPMENT ONLY Root CA", "見本外部認証局"), Rsa(random), caFrom, until + TimeSpan.FromDays(365), random);
 
-        DevIdentity Leaf(string file, DevIdentity issuer, X509Name subject, AsymmetricCipherKeyPair key, string? role, string? roleJa,
+        DevIdentity Leaf(string file, DevIdentity issuer, X509Name subject, AsymmetricCipherKeyPair key, string? role,
             int keyUsage = KeyUsage.DigitalSignature | KeyUsage.NonRepudiation, DateTimeOffset? from = null, DateTimeOffset? to = null)
         {
             var extensions = new List<(DerObjectIdentifier, bool, Asn1Encodable)>
@@ -118,7 +118,7 @@ public static class DevPkiGenerator
                 (X509Extensions.KeyUsage, true, new KeyUsage(keyUsage)),
             };
             if (role is not null)
-                extensions.Add((X509Extensions.SubjectDirectoryAttributes, false, HcRole.CreateExtension(role, roleJa!)));
+                extensions.Add((X509Extensions.SubjectDirectoryAttributes, false, HcRole.CreateExtension(role)));
             var certificate = Issue(issuer, subject, key.Public, from ?? leafFrom, to ?? until, extensions, random);
             return new DevIdentity(file, certificate, key.Private, [issuer.Certificate, .. issuer.CaCertificates.Where(c => !c.Equals(issuer.Certificate))]);
         }
@@ -126,16 +126,16 @@ public static class DevPkiGenerator
         const string clinic = "医療法人見本会 みほんクリニック";
         var pki = new
         {
-            Doctor = Leaf("doctor", intermediate, Person("見本 一郎", clinic), Rsa(random), HcRole.MedicalDoctor, "医師"),
-            Dentist = Leaf("dentist", intermediate, Person("見本 花子", "みほん歯科医院"), EcP256(random), HcRole.Dentist, "歯科医師"),
-            Pharmacist = Leaf("pharmacist", intermediate, Person("見本 次郎", "株式会社見本薬局 みほん薬局本店"), Rsa(random), HcRole.Pharmacist, "薬剤師"),
-            Expired = Leaf("expired", intermediate, Person("見本 三郎", clinic), Rsa(random), HcRole.MedicalDoctor, "医師",
+            Doctor = Leaf("doctor", intermediate, Person("見本 一郎", clinic), Rsa(random), HcRole.MedicalDoctor),
+            Dentist = Leaf("dentist", intermediate, Person("見本 花子", "みほん歯科医院"), EcP256(random), HcRole.Dentist),
+            Pharmacist = Leaf("pharmacist", intermediate, Person("見本 次郎", "株式会社見本薬局 みほん薬局本店"), Rsa(random), HcRole.Pharmacist),
+            Expired = Leaf("expired", intermediate, Person("見本 三郎", clinic), Rsa(random), HcRole.MedicalDoctor,
                 from: at.AddYears(-3), to: at.AddYears(-1)),
-            Revoked = Leaf("revoked", intermediate, Person("見本 四郎", clinic), Rsa(random), HcRole.MedicalDoctor, "医師"),
-            NoHcRole = Leaf("no-hcrole", intermediate, Person("見本 五郎", clinic), Rsa(random), null, null),
-            NoSigningKeyUsage = Leaf("no-signing-usage", intermediate, Person("見本 六郎", clinic), Rsa(random), HcRole.MedicalDoctor, "医師",
+            Revoked = Leaf("revoked", intermediate, Person("見本 四郎", clinic), Rsa(random), HcRole.MedicalDoctor),
+            NoHcRole = Leaf("no-hcrole", intermediate, Person("見本 五郎", clinic), Rsa(random), null),
+            NoSigningKeyUsage = Leaf("no-signing-usage", intermediate, Person("見本 六郎", clinic), Rsa(random), HcRole.MedicalDoctor,
                 keyUsage: KeyUsage.KeyEncipherment | KeyUsage.DataEncipherment),
-            Untrusted = Leaf("untrusted", untrustedRoot, Person("見本 七郎", clinic), Rsa(random), HcRole.MedicalDoctor, "医師"),
+            Untrusted = Leaf("untrusted", untrustedRoot, Person("見本 七郎", clinic), Rsa(random), HcRole.MedicalDoctor),
         };
 
         var crlUntil = until;

@@ -30,9 +30,14 @@ public static class HcRole
         if (extension is null)
             return [];
 
+        return ParseExtension(extension.GetOctets());
+    }
+
+    /// <summary>The JP-scheme role codes in a DER-encoded SubjectDirectoryAttributes extension value.</summary>
+    public static IReadOnlyList<string> ParseExtension(byte[] subjectDirectoryAttributes)
+    {
         var roles = new List<string>();
-        var attributes = Asn1Sequence.GetInstance(extension.GetOctets());
-        foreach (var element in attributes)
+        foreach (var element in Asn1Sequence.GetInstance(subjectDirectoryAttributes))
         {
             var attribute = Asn1Sequence.GetInstance(element);
             if (attribute.Count < 2 || !AttributeOid.Equals(attribute[0]))
@@ -42,44 +47,39 @@ public static class HcRole
         return roles;
     }
 
-    // HCActorData nests CodedData a few levels deep (SET OF HCActor, [0] EXPLICIT CodedData); issuers have been seen to
-    // differ in that nesting, so search for the CodedData by its scheme OID rather than by a fixed path.
+    // As HPKI certificates encode it (ISO 17090-3): HCActorData ::= SET OF HCActor, HCActor ::= SEQUENCE { codedData [0]
+    // EXPLICIT CodedData }, CodedData ::= SET { codingSchemeReference [0] OID, codingSchemeVersion [1] OPTIONAL,
+    // codeDataValue [2] DirectoryString, codeDataFreeText [3] OPTIONAL }. The CodedData is found by its scheme OID rather
+    // than by a fixed path, so a SEQUENCE instead of a SET, or one nesting level more or less, still reads.
     private static void CollectCodedData(Asn1Object node, List<string> roles)
     {
-        switch (node)
+        IEnumerable<Asn1Encodable> children = node switch
         {
-            case Asn1Sequence sequence when sequence.Count >= 2 && JapaneseSchemeOid.Equals(sequence[0]):
-                foreach (var element in sequence.Cast<Asn1Encodable>().Skip(1))
-                {
-                    if (element is Asn1TaggedObject { TagNo: 0 } value
-                        && value.GetExplicitBaseObject() is IAsn1String code)
-                        roles.Add(code.GetString());
-                }
-                break;
-            case Asn1Sequence sequence:
-                foreach (var element in sequence)
-                    CollectCodedData(element.ToAsn1Object(), roles);
-                break;
-            case Asn1Set set:
-                foreach (var element in set)
-                    CollectCodedData(element.ToAsn1Object(), roles);
-                break;
-            case Asn1TaggedObject tagged:
-                CollectCodedData(tagged.GetExplicitBaseObject().ToAsn1Object(), roles);
-                break;
+            Asn1Sequence sequence => sequence,
+            Asn1Set set => set,
+            Asn1TaggedObject tagged => [tagged.GetExplicitBaseObject()],
+            _ => [],
+        };
+        var elements = children.ToList();
+        var isJapaneseCodedData = elements.Any(e =>
+            e is Asn1TaggedObject { TagNo: 0 } scheme && JapaneseSchemeOid.Equals(scheme.GetExplicitBaseObject()));
+        if (isJapaneseCodedData)
+        {
+            foreach (var element in elements)
+                if (element is Asn1TaggedObject { TagNo: 2 } value && value.GetExplicitBaseObject() is IAsn1String code)
+                    roles.Add(code.GetString());
+            return;
         }
+        foreach (var element in elements)
+            CollectCodedData(element.ToAsn1Object(), roles);
     }
 
-    /// <summary>
-    /// The SubjectDirectoryAttributes extension value carrying one role, as HPKI certificates encode it:
-    /// Attribute { hcRole, SET { HCActorData ::= SET OF SEQUENCE { [0] EXPLICIT CodedData } } }.
-    /// </summary>
-    public static Asn1Encodable CreateExtension(string role, string japaneseFreeText)
+    /// <summary>The SubjectDirectoryAttributes extension value carrying one role in the JP scheme, encoded as HPKI does.</summary>
+    public static Asn1Encodable CreateExtension(string role)
     {
-        var codedData = new DerSequence(
-            JapaneseSchemeOid,
-            new DerTaggedObject(true, 0, new DerPrintableString(role)),
-            new DerTaggedObject(true, 1, new DerUtf8String(japaneseFreeText)));
+        var codedData = new DerSet(new Asn1EncodableVector(
+            new DerTaggedObject(true, 0, JapaneseSchemeOid),
+            new DerTaggedObject(true, 2, new DerUtf8String(role))));
         var hcActor = new DerSequence(new DerTaggedObject(true, 0, codedData));
         var hcActorData = new DerSet(hcActor);
         var attribute = new DerSequence(AttributeOid, new DerSet(hcActorData));

@@ -61,7 +61,7 @@ internal static class CertificateChain
             return false;
         try
         {
-            certificate.Verify(issuer.GetPublicKey());
+            certificate.Verify(PublicKeys.Of(issuer));
             return true;
         }
         catch (Exception)

@@ -183,7 +183,7 @@ internal sealed class TrustSnapshot(IReadOnlyList<X509Certificate> anchors, IRea
         {
             try
             {
-                crl.Verify(issuer.GetPublicKey());
+                crl.Verify(PublicKeys.Of(issuer));
                 return true;
             }
             catch (Exception)

@@ -128,7 +128,7 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         checks.Add(Run(SignatureCheckCode.DigestWeak, () => CheckDigest(signer)));
         checks.Add(certificate is null
             ? Skipped(SignatureCheckCode.SignatureValue, "No signer certificate to verify with.")
-            : Run(SignatureCheckCode.SignatureValue, () => signer.Verify(certificate.GetPublicKey())
+            : Run(SignatureCheckCode.SignatureValue, () => signer.Verify(PublicKeys.Of(certificate))
                 ? Passed(SignatureCheckCode.SignatureValue, "The signature matches the document.")
                 : Failed(SignatureCheckCode.SignatureValue, "The signature value does not match the document.")));
         checks.Add(CheckSigningTime(signingTime, signingTimeError, now));
@@ -189,7 +189,7 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
     private static SignatureCheck CheckAlgorithm(SignerInformation signer, X509Certificate? certificate)
     {
         var algorithm = signer.SignatureAlgorithm.Algorithm.Id;
-        var key = certificate?.GetPublicKey();
+        var key = certificate is null ? null : PublicKeys.Of(certificate);
         if (RsaSignatureAlgorithms.Contains(algorithm) || algorithm == PkcsObjectIdentifiers.IdRsassaPss.Id)
         {
             var padding = algorithm == PkcsObjectIdentifiers.IdRsassaPss.Id ? "RSA-PSS" : "RSA PKCS#1 v1.5";
