@@ -1,0 +1,148 @@
+using EPrescription.Api.Audit;
+using EPrescription.Api.Infrastructure;
+using EPrescription.Api.Prescriptions;
+using EPrescription.Server.Audit;
+using EPrescription.Server.Clients;
+using EPrescription.Server.Prescriptions;
+using EPrescription.Server.Storage;
+using EPrescription.Signatures.Trust;
+using EPrescription.Signatures.Verification;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace EPrescription.Api;
+
+/// <summary>
+/// Builds the service. Embedded mode (the default) needs no configuration: SQLite under ./data/, the development PKI in
+/// certs-dev/ trusted, development clients seeded. Server mode is the same binary with Database, Signatures and PatientKeys
+/// configured (appsettings or environment variables such as Database__Provider=PostgreSql).
+/// </summary>
+public static class ApiApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<DatabaseOptions>(builder.Configuration.GetSection("Database"));
+        services.Configure<PatientKeyOptions>(builder.Configuration.GetSection("PatientKeys"));
+        services.Configure<SignatureOptions>(builder.Configuration.GetSection("Signatures"));
+        services.AddSingleton<Database>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<PatientKeys>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SignatureOptions>>().Value;
+            return new TrustStore(new TrustStoreOptions
+            {
+                TrustAnchors = options.TrustAnchors,
+                Crls = options.Crls,
+                WatchForChanges = options.WatchForChanges,
+            });
+        });
+        services.AddSingleton(sp => new CmsSignatureVerifier(sp.GetRequiredService<TrustStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ClientStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<PrescriptionStore>();
+        services.AddSingleton<Register.Handler>();
+        services.AddSingleton<GetStatus.Handler>();
+        services.AddSingleton<Cancel.Handler>();
+        services.AddSingleton<ClientAuthentication>();
+        services.AddSingleton<AuditAndProblems>();
+        services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "EPrescription API";
+            document.Info.Version = "v1";
+            document.Info.Description = "Electronic-prescription brokerage: clinics register signed JAHIS prescriptions, pharmacies redeem them, notebook apps receive dispensing records.";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            RequestBody.ApplyLimit(context);
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+            {
+                // Nothing should get here; if something does, the caller still gets a problem document, never a stack trace.
+                app.Logger.LogError(e, "Unhandled error on {Path}", context.Request.Path);
+                await Problems.WriteAsync(context, "INTERNAL_ERROR", "The server failed to handle the request; it has been logged. Quote the traceId when reporting it.");
+            }
+        });
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            // Answers the framework gives before an endpoint runs (no route, wrong method, wrong content type) get problem documents too.
+            var (code, detail) = context.Response.StatusCode switch
+            {
+                404 => ("NOT_FOUND", $"There is no endpoint {context.Request.Method} {context.Request.Path}."),
+                405 => ("METHOD_NOT_ALLOWED", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
+                415 => ("UNSUPPORTED_MEDIA_TYPE", $"Send the body as JSON with 'Content-Type: application/json' (got '{context.Request.ContentType}')."),
+                413 => (Server.ErrorCodes.PayloadTooLarge, $"Request bodies are limited to {RequestBody.MaxBytes / 1024} KiB."),
+                var other => (other >= 500 ? "INTERNAL_ERROR" : "REQUEST_INVALID", $"The request could not be handled (HTTP {other})."),
+            };
+            await Problems.WriteAsync(context, code, detail);
+        });
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+
+        var v1 = app.MapGroup("/v1")
+            .AddEndpointFilter<AuditAndProblems>()
+            .AddEndpointFilter<ClientAuthentication>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        PrescriptionEndpoints.Map(v1);
+        AuditEndpoints.Map(v1);
+        return app;
+    }
+
+    /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
+    public static async Task<IReadOnlyList<DevClient>> PrepareAsync(WebApplication app)
+    {
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync();
+        var seed = app.Configuration.GetValue<bool?>("DevClients:Seed")
+            ?? app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.Sqlite;
+        return seed ? await DevClients.SeedAsync(app.Services.GetRequiredService<ClientStore>()) : [];
+    }
+}
+
+/// <summary>Configuration section "Signatures": trust anchors and CRLs, files or folders. Embedded default: certs-dev/trust.</summary>
+public sealed class SignatureOptions
+{
+    public List<string> TrustAnchors { get; set; } = ["certs-dev/trust"];
+    public List<string> Crls { get; set; } = ["certs-dev/trust"];
+    public bool WatchForChanges { get; set; } = true;
+}
+
+internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"{database.Dialect.Provider} answers");
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"{database.Dialect.Provider} does not answer: {e.Message}");
+        }
+    }
+}

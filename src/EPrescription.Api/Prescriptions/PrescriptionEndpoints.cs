@@ -1,0 +1,44 @@
+using EPrescription.Api.Infrastructure;
+using EPrescription.Server.Clients;
+using EPrescription.Server.Prescriptions;
+
+namespace EPrescription.Api.Prescriptions;
+
+/// <summary>The clinic side of /v1/prescriptions: register, status, slip, cancel.</summary>
+public static class PrescriptionEndpoints
+{
+    public static void Map(RouteGroupBuilder v1)
+    {
+        var prescriptions = v1.MapGroup("/prescriptions").WithTags("Prescriptions");
+
+        prescriptions.MapPost("/", async (HttpContext http, Register.Handler handler) =>
+            {
+                var request = await RequestBody.ReadJsonAsync<Register.Request>(http.Request);
+                var key = http.Request.Headers["Idempotency-Key"].ToString();
+                if (key.Length > 200) throw new Server.DomainException(Server.ErrorCodes.RequestInvalid, "The Idempotency-Key header is longer than 200 characters.");
+                var outcome = await handler.HandleAsync(request, http.Caller(), key.Length == 0 ? null : key, http.RequestAborted);
+                if (outcome.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Created($"/v1/prescriptions/{outcome.Response.PrescriptionId}", outcome.Response);
+            })
+            .RequireRole(ClientRole.Clinic)
+            .WithMetadata(new AuditAction("prescription.register"))
+            .Accepts<Register.Request>("application/json")
+            .Produces<Register.Response>(StatusCodes.Status201Created)
+            .WithName("RegisterPrescription")
+            .WithSummary("Register a signed JAHIS prescription and get its prescription ID and exchange code");
+
+        prescriptions.MapGet("/{id}", (string id, HttpContext http, GetStatus.Handler handler) =>
+                handler.HandleAsync(id, http.Caller(), http.RequestAborted))
+            .RequireRole(ClientRole.Clinic, ClientRole.Pharmacy)
+            .WithMetadata(new AuditAction("prescription.read"))
+            .WithName("GetPrescription")
+            .WithSummary("Status, holder and history of a prescription (issuing clinic or holding pharmacy)");
+
+        prescriptions.MapPost("/{id}/cancel", (string id, HttpContext http, Cancel.Handler handler) =>
+                handler.HandleAsync(id, http.Caller(), http.RequestAborted))
+            .RequireRole(ClientRole.Clinic)
+            .WithMetadata(new AuditAction("prescription.cancel"))
+            .WithName("CancelPrescription")
+            .WithSummary("Cancel a prescription no pharmacy has received (issuing clinic only)");
+    }
+}

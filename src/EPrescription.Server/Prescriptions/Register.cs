@@ -1,0 +1,275 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Formats.Prescriptions;
+using EPrescription.Formats.Reading;
+using EPrescription.Formats.Text;
+using EPrescription.Formats.Validation;
+using EPrescription.Server.Outbox;
+using EPrescription.Server.Storage;
+using EPrescription.Server.Time;
+using EPrescription.Signatures.Verification;
+
+namespace EPrescription.Server.Prescriptions;
+
+/// <summary>
+/// Registering a signed prescription (SPEC §1 step 1, §4 POST /v1/prescriptions): the JAHIS document is read and validated,
+/// its CMS signature verified for a prescriber, its institution matched to the calling clinic, its dates checked in Japan time;
+/// then it is stored with a new prescription ID and exchange code, its history started and PrescriptionRegistered put in the
+/// outbox, all in one transaction. A retry with the same Idempotency-Key or the same signed document gets the first answer.
+/// </summary>
+public static class Register
+{
+    /// <summary>The body: <c>document</c> + detached <c>signature</c>, or <c>signedDocument</c> (CMS with the content inside).</summary>
+    public sealed record Request(string? Document, string? Signature, string? SignedDocument, string? Encoding);
+
+    public sealed record Response(
+        string PrescriptionId,
+        string ExchangeCode,
+        string Status,
+        DateOnly IssuedOn,
+        DateOnly ExpiresOn,
+        string SlipUrl,
+        IReadOnlyList<DocumentError> Warnings);
+
+    /// <summary>The answer and whether it was replayed from an earlier identical request.</summary>
+    public sealed record Outcome(Response Response, bool Replayed);
+
+    public sealed class Handler(Database database, CmsSignatureVerifier verifier, PatientKeys patientKeys, TimeProvider time)
+    {
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+
+        public async Task<Outcome> HandleAsync(Request request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken = default)
+        {
+            if (caller.InstitutionCode is null) throw new DomainException(ErrorCodes.Forbidden, "Only a clinic with an institution code registers prescriptions.");
+            var body = Decode(request);
+            var requestHash = Hash(JsonSerializer.SerializeToUtf8Bytes(request, Json));
+
+            if (idempotencyKey is not null && await ReplayAsync(caller.ClientId, idempotencyKey, requestHash, cancellationToken) is { } replay)
+                return new Outcome(replay, true);
+
+            // The same signed bytes are the same prescription: answer as the first time, whatever Idempotency-Key came with them.
+            var contentHash = Hash([.. body.Document, .. body.Signature]);
+            var contentKey = "content:" + contentHash;
+            if (await ReplayAsync(caller.ClientId, contentKey, contentKey, cancellationToken) is { } same)
+                return new Outcome(same, true);
+
+            var verification = body.Detached
+                ? verifier.VerifyDetached(body.Document, body.Signature, ExpectedSignerRole.Prescriber)
+                : verifier.VerifyEncapsulated(body.Signature, ExpectedSignerRole.Prescriber);
+            var documentBytes = body.Detached ? body.Document : verification.SignedContent;
+            if (documentBytes is null)
+                throw SignatureProblem(verification);
+
+            var (prescription, warnings) = ReadDocument(documentBytes, body.EncodingKind);
+            if (!verification.IsValid) throw SignatureProblem(verification);
+
+            if (prescription.Institution.InstitutionNumber != caller.InstitutionCode)
+            {
+                throw new DomainException(ErrorCodes.InstitutionMismatch,
+                    $"The prescription was issued by institution {prescription.Institution.InstitutionNumber} (record 1), " +
+                    $"but your API key belongs to institution {caller.InstitutionCode}. A clinic registers only its own prescriptions.");
+            }
+
+            var today = JapanTime.Today(time);
+            if (prescription.IssueDate > today)
+            {
+                throw new DomainException(ErrorCodes.DocumentInvalid,
+                    $"The issue date {prescription.IssueDate:yyyy-MM-dd} lies in the future; today in Japan is {today:yyyy-MM-dd}.",
+                    [new DocumentError(LineOf(documentBytes, body.EncodingKind, "51"), "51", 1, $"issue date {prescription.IssueDate:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}, Japan time)")]);
+            }
+            var expiresOn = prescription.ExpiryDate ?? prescription.IssueDate.AddDays(3);
+            if (expiresOn < today)
+            {
+                throw new DomainException(ErrorCodes.Expired,
+                    $"The prescription was valid through {expiresOn:yyyy-MM-dd} and today in Japan is {today:yyyy-MM-dd}; it can no longer be registered.");
+            }
+
+            var id = PrescriptionId.New();
+            var response = new Response(id.ToString(), ExchangeCode.New().Value, Statuses.Name(PrescriptionStatus.Registered),
+                prescription.IssueDate, expiresOn, $"/v1/prescriptions/{id}/slip", warnings);
+            var now = time.GetUtcNow().UtcDateTime;
+
+            try
+            {
+                await database.InTransactionAsync(async (connection, transaction) =>
+                {
+                    await connection.ExecuteAsync(
+                        """
+                        INSERT INTO prescriptions (id, clinic_client_id, institution_code, exchange_code, status, issued_on, expires_on,
+                            document, document_encoding, signature, signature_detached, content_hash, parsed, verification, patient_key,
+                            registered_at, updated_at)
+                        VALUES (@id, @clinic, @institution, @code, @status, @issuedOn, @expiresOn, @document, @encoding, @signature,
+                            @detached, @contentHash, @parsed, @verification, @patientKey, @now, @now)
+                        """,
+                        new
+                        {
+                            id = id.Value, clinic = caller.ClientId, institution = caller.InstitutionCode, code = response.ExchangeCode,
+                            status = response.Status, issuedOn = prescription.IssueDate, expiresOn, document = documentBytes,
+                            encoding = body.EncodingKind == TextEncodingKind.Utf8 ? "utf-8" : "shift_jis", signature = body.Signature,
+                            detached = body.Detached, contentHash, parsed = JsonSerializer.Serialize(prescription, Json),
+                            verification = JsonSerializer.Serialize(VerificationSummary.From(verification), Json),
+                            patientKey = patientKeys.For(prescription), now,
+                        }, transaction);
+                    await PrescriptionStore.AppendHistoryAsync(connection, transaction, id.Value, "register", null, PrescriptionStatus.Registered,
+                        caller.ClientId, caller.CorrelationId.ToString(), now);
+                    var messageId = Guid.NewGuid();
+                    await OutboxWriter.AddAsync(connection, transaction, messageId, caller.CorrelationId,
+                        new PrescriptionRegistered(messageId, caller.CorrelationId, id.ToString(), caller.InstitutionCode, prescription.IssueDate, expiresOn, now), now);
+                    await RememberAsync(connection, transaction, caller.ClientId, contentKey, contentKey, response, now);
+                    if (idempotencyKey is not null) await RememberAsync(connection, transaction, caller.ClientId, idempotencyKey, requestHash, response, now);
+                }, cancellationToken);
+            }
+            catch (System.Data.Common.DbException e) when (database.Dialect.IsUniqueViolation(e))
+            {
+                // A concurrent identical request won the race: answer as it did.
+                var first = await ReplayAsync(caller.ClientId, idempotencyKey ?? contentKey, idempotencyKey is null ? contentKey : requestHash, cancellationToken)
+                    ?? await ReplayAsync(caller.ClientId, contentKey, contentKey, cancellationToken);
+                if (first is null) throw;
+                return new Outcome(first, true);
+            }
+            return new Outcome(response, false);
+        }
+
+        private async Task<Response?> ReplayAsync(string clientId, string key, string requestHash, CancellationToken cancellationToken)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            var stored = await connection.QuerySingleOrDefaultAsync<(string RequestHash, string Response)>(
+                "SELECT request_hash, response FROM idempotency_keys WHERE client_id = @clientId AND idempotency_key = @key",
+                new { clientId, key });
+            if (stored.Response is null) return null;
+            if (stored.RequestHash != requestHash)
+            {
+                throw new DomainException(ErrorCodes.IdempotencyConflict,
+                    $"The Idempotency-Key '{key}' was already used for a different request. Use a new key for a new prescription.");
+            }
+            return JsonSerializer.Deserialize<Response>(stored.Response, Json);
+        }
+
+        private static Task RememberAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
+            string clientId, string key, string requestHash, Response response, DateTime now) =>
+            connection.ExecuteAsync(
+                """
+                INSERT INTO idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
+                VALUES (@clientId, @key, @requestHash, 201, @response, @now)
+                """,
+                new { clientId, key, requestHash, response = JsonSerializer.Serialize(response, Json), now }, transaction);
+    }
+
+    private sealed record Body(byte[] Document, byte[] Signature, bool Detached, TextEncodingKind EncodingKind);
+
+    private static Body Decode(Request request)
+    {
+        var errors = new List<DocumentError>();
+        var encoding = request.Encoding?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "shift_jis" or "shift-jis" or "cp932" or "windows-31j" => TextEncodingKind.ShiftJis,
+            "utf-8" or "utf8" => TextEncodingKind.Utf8,
+            _ => Fail<TextEncodingKind>(errors, "encoding", $"'{request.Encoding}' is not supported; use \"utf-8\" or leave it out for Shift_JIS (CP932)"),
+        };
+
+        if (request.SignedDocument is not null)
+        {
+            if (request.Document is not null || request.Signature is not null)
+                errors.Add(Member("signedDocument", "send either signedDocument alone, or document with signature, not both"));
+            var signed = Base64(request.SignedDocument, "signedDocument", errors);
+            ThrowIfAny(errors);
+            return new Body([], signed!, false, encoding);
+        }
+
+        if (request.Document is null) errors.Add(Member("document", "is required (base64 of the exact signed bytes), or send signedDocument instead"));
+        if (request.Signature is null && request.Document is not null)
+            errors.Add(Member("signature", "is required with document: the detached CMS signature, base64"));
+        var document = request.Document is null ? null : Base64(request.Document, "document", errors);
+        var signature = request.Signature is null ? null : Base64(request.Signature, "signature", errors);
+        ThrowIfAny(errors);
+        return new Body(document!, signature!, true, encoding);
+    }
+
+    private static byte[]? Base64(string value, string member, List<DocumentError> errors)
+    {
+        try
+        {
+            var bytes = Convert.FromBase64String(value);
+            if (bytes.Length == 0) errors.Add(Member(member, "is empty"));
+            return bytes;
+        }
+        catch (FormatException)
+        {
+            errors.Add(Member(member, "is not valid base64"));
+            return null;
+        }
+    }
+
+    private static T Fail<T>(List<DocumentError> errors, string member, string message)
+    {
+        errors.Add(Member(member, message));
+        return default!;
+    }
+
+    private static DocumentError Member(string member, string message) => new(null, null, null, $"{member}: {message}");
+
+    private static void ThrowIfAny(List<DocumentError> errors)
+    {
+        if (errors.Count > 0)
+            throw new DomainException(ErrorCodes.RequestInvalid, "The request body is not a registration: " + string.Join("; ", errors.Select(e => e.Message)), errors);
+    }
+
+    /// <summary>Reads and validates the document; every error at once, or the typed prescription and the warnings.</summary>
+    private static (Prescription Prescription, IReadOnlyList<DocumentError> Warnings) ReadDocument(byte[] bytes, TextEncodingKind encoding)
+    {
+        JahisDocument document;
+        try
+        {
+            document = JahisReader.Read(bytes, encoding);
+        }
+        catch (JahisFormatException e)
+        {
+            throw new DomainException(ErrorCodes.DocumentInvalid, e.Message, [new DocumentError(1, null, null, e.Message)]);
+        }
+        if (document.Format != JahisFormat.Prescription)
+        {
+            const string message = "this is a JAHIS notebook document (JAHISTC); a prescription starts with JAHIS5 … JAHIS10";
+            throw new DomainException(ErrorCodes.DocumentInvalid, "The document is not a JAHIS prescription.", [new DocumentError(1, document.VersionRecord.Number, null, message)]);
+        }
+        var report = JahisValidator.Validate(document);
+        if (!report.IsValid)
+        {
+            var errors = report.Errors.Select(ToError).ToList();
+            throw new DomainException(ErrorCodes.DocumentInvalid,
+                $"The prescription has {errors.Count} error(s); each is listed with its line, record and field.", errors);
+        }
+        return (PrescriptionReader.Read(document), report.Warnings.Select(ToError).ToList());
+    }
+
+    private static int? LineOf(byte[] bytes, TextEncodingKind encoding, string record) =>
+        JahisReader.Read(bytes, encoding).First(record)?.Line;
+
+    internal static DocumentError ToError(FormatProblem p) => new(p.Line, p.Record, p.Field, p.FieldName is null ? p.Message : $"{p.FieldName}: {p.Message}");
+
+    internal static DomainException SignatureProblem(SignatureVerificationResult result)
+    {
+        var failures = result.Failures;
+        var code = result.FailureCode ?? ErrorCodes.SignatureInvalid;
+        return new DomainException(code,
+            "The signature does not verify: " + string.Join(" ", failures.Select(f => f.Message)),
+            extensions: new Dictionary<string, object?>
+            {
+                ["checks"] = result.Checks.Select(c => new { check = c.Check.ToString(), outcome = c.Outcome.ToString(), message = c.Message }).ToList(),
+            });
+    }
+
+    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+}
+
+/// <summary>What the verification found, as stored with the prescription and returned to the pharmacy.</summary>
+public sealed record VerificationSummary(bool Valid, string? Signer, string? Organization, string? Role, string? CertificateSerial, string? Issuer, DateTimeOffset? SigningTime)
+{
+    public static VerificationSummary From(SignatureVerificationResult result) => new(result.IsValid, result.Signer?.Name, result.Signer?.Organization,
+        result.Signer?.Role, result.Signer?.SerialNumber, result.Signer?.Issuer, result.Signer?.SigningTime);
+}
