@@ -7,6 +7,7 @@ var commands = new Dictionary<string, ICommand>(StringComparer.Ordinal)
     ["sign"] = new SignCommand(),
     ["verify"] = new VerifyCommand(),
     ["dev-certs"] = new DevCertsCommand(),
+    ["clients"] = new ClientsCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

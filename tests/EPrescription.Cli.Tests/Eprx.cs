@@ -13,14 +13,22 @@ public static class Eprx
 
     public static string Sample(string name) => Path.Combine(SamplesFolder, name);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?>(), RepositoryRoot, args);
+
+    /// <summary>Runs eprx in <paramref name="workingDirectory"/> with these environment variables set (a null value removes one).</summary>
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = RepositoryRoot,
+            WorkingDirectory = workingDirectory,
         };
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "eprx.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
 
