@@ -24,8 +24,9 @@ EPRX_SERVICE_TIMEOUT="${EPRX_SERVICE_TIMEOUT:-180}"
 EPRX_SERVICE_LOG_DIR="${EPRX_SERVICE_LOG_DIR:-/tmp/eprx-services}"
 
 # Debian packages the tests need. fonts-liberation: Chromium renders text with it
-# (we skip Recommends, which would pull in CUPS, upower and friends).
-EPRX_APT_PACKAGES=(postgresql-15 postgresql-client-15 rabbitmq-server chromium zbar-tools fonts-liberation)
+# (we skip Recommends, which would pull in CUPS, upower and friends). fonts-ipafont-gothic:
+# Japanese glyphs for the exchange slip; poppler-utils: pdfinfo/pdftoppm read the printed slip.
+EPRX_APT_PACKAGES=(postgresql-15 postgresql-client-15 rabbitmq-server chromium zbar-tools fonts-liberation fonts-ipafont-gothic poppler-utils)
 
 eprx_log() { printf '[services] %s\n' "$*" >&2; }
 eprx_die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
