@@ -7,6 +7,9 @@ using EPrescription.Server.Prescriptions;
 using EPrescription.Server.Storage;
 using EPrescription.Signatures.Trust;
 using EPrescription.Signatures.Verification;
+using EPrescription.Server.Messaging;
+using EPrescription.Server.Outbox;
+using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -37,10 +40,13 @@ public static class ApiApplication
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SignatureOptions>>().Value;
+            // Configured anchors replace the embedded default: binding appends to a list, so a default in the list itself
+            // would keep trusting the development PKI next to the configured one.
+            var configured = options.TrustAnchors.Count > 0;
             return new TrustStore(new TrustStoreOptions
             {
-                TrustAnchors = options.TrustAnchors,
-                Crls = options.Crls,
+                TrustAnchors = configured ? options.TrustAnchors : [SignatureOptions.EmbeddedTrust],
+                Crls = configured ? options.Crls : [SignatureOptions.EmbeddedTrust],
                 WatchForChanges = options.WatchForChanges,
             });
         });
@@ -51,6 +57,12 @@ public static class ApiApplication
         services.AddSingleton<Register.Handler>();
         services.AddSingleton<GetStatus.Handler>();
         services.AddSingleton<Cancel.Handler>();
+        services.AddSingleton<GetSlip.Handler>();
+        services.AddSingleton<ProcessedMessages>();
+        services.AddSingleton<Receive.Handler>();
+        services.AddSingleton<Return.Handler>();
+        services.AddSingleton<Dispense.Handler>();
+        AddBus(builder);
         services.AddSingleton<ClientAuthentication>();
         services.AddSingleton<AuditAndProblems>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -60,6 +72,7 @@ public static class ApiApplication
             document.Info.Description = "Electronic-prescription brokerage: clinics register signed JAHIS prescriptions, pharmacies redeem them, notebook apps receive dispensing records.";
             return Task.CompletedTask;
         }));
+        // MassTransit registers its own "masstransit-bus" check, tagged "ready".
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -106,8 +119,51 @@ public static class ApiApplication
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         PrescriptionEndpoints.Map(v1);
+        PharmacyEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         return app;
+    }
+
+    /// <summary>
+    /// The bus: in memory for the embedded default, RabbitMQ (quorum queues, publisher confirms) in server mode. A process that
+    /// runs the prescription server hosts its consumers and the outbox relay; an API-only process only sends requests.
+    /// </summary>
+    private static void AddBus(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Bus").Get<BusOptions>() ?? new BusOptions();
+        builder.Services.Configure<BusOptions>(builder.Configuration.GetSection("Bus"));
+        builder.Services.AddMassTransit(bus =>
+        {
+            if (options.RunPrescriptionServer)
+            {
+                bus.AddConsumer<ReceivePrescriptionConsumer, PrescriptionConsumerDefinition<ReceivePrescriptionConsumer>>();
+                bus.AddConsumer<ReturnPrescriptionConsumer, PrescriptionConsumerDefinition<ReturnPrescriptionConsumer>>();
+                bus.AddConsumer<RecordDispensingConsumer, PrescriptionConsumerDefinition<RecordDispensingConsumer>>();
+            }
+            bus.AddRequestClient<Contracts.ReceivePrescription>(options.RequestTimeout);
+            bus.AddRequestClient<Contracts.ReturnPrescription>(options.RequestTimeout);
+            bus.AddRequestClient<Contracts.RecordDispensing>(options.RequestTimeout);
+            bus.SetKebabCaseEndpointNameFormatter();
+
+            if (options.Transport == BusTransport.RabbitMq)
+            {
+                bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+                {
+                    // Quorum queues: replicated, durable, and what RabbitMQ scale-out is built on.
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+                });
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(new Uri(options.RabbitMqUri), host => host.PublisherConfirmation = true);
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        if (options.RunPrescriptionServer) builder.Services.AddHostedService<OutboxRelay>();
     }
 
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
@@ -120,11 +176,15 @@ public static class ApiApplication
     }
 }
 
-/// <summary>Configuration section "Signatures": trust anchors and CRLs, files or folders. Embedded default: certs-dev/trust.</summary>
+/// <summary>
+/// Configuration section "Signatures": trust anchors and CRLs, files or folders. When no trust anchor is configured (embedded
+/// mode), both are <see cref="EmbeddedTrust"/>.
+/// </summary>
 public sealed class SignatureOptions
 {
-    public List<string> TrustAnchors { get; set; } = ["certs-dev/trust"];
-    public List<string> Crls { get; set; } = ["certs-dev/trust"];
+    public const string EmbeddedTrust = "certs-dev/trust";
+    public List<string> TrustAnchors { get; set; } = [];
+    public List<string> Crls { get; set; } = [];
     public bool WatchForChanges { get; set; } = true;
 }
 

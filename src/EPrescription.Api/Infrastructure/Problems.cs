@@ -38,6 +38,7 @@ public static class Problems
         ["NOT_FOUND"] = (404, "No such endpoint"),
         ["METHOD_NOT_ALLOWED"] = (405, "Method not allowed"),
         ["INTERNAL_ERROR"] = (500, "Internal error"),
+        ["SERVICE_UNAVAILABLE"] = (503, "The prescription server is not answering"),
     };
 
     public static int StatusOf(string code) => Codes.TryGetValue(code, out var entry) ? entry.Status : 400;

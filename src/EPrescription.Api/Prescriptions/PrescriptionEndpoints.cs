@@ -34,6 +34,14 @@ public static class PrescriptionEndpoints
             .WithName("GetPrescription")
             .WithSummary("Status, holder and history of a prescription (issuing clinic or holding pharmacy)");
 
+        prescriptions.MapGet("/{id}/slip", async (string id, HttpContext http, GetSlip.Handler handler) =>
+                TypedResults.Content(await handler.HandleAsync(id, http.Caller(), http.RequestAborted), "text/html; charset=utf-8"))
+            .RequireRole(ClientRole.Clinic)
+            .WithMetadata(new AuditAction("prescription.slip"))
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .WithName("GetExchangeSlip")
+            .WithSummary("The exchange slip (電子処方せん引換証) as printable HTML, A5 portrait, with the QR code (issuing clinic only)");
+
         prescriptions.MapPost("/{id}/cancel", (string id, HttpContext http, Cancel.Handler handler) =>
                 handler.HandleAsync(id, http.Caller(), http.RequestAborted))
             .RequireRole(ClientRole.Clinic)

@@ -26,6 +26,18 @@ public abstract class SqlDialect
 
     public abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>
+    /// Claims up to @batch unpublished outbox rows for relay @me until @until, skipping rows another relay holds, and returns
+    /// them (columns Id, MessageId, MessageType, Payload, CorrelationId).
+    /// </summary>
+    public virtual string ClaimOutbox =>
+        $"""
+        UPDATE outbox SET claimed_by = @me, claimed_until = @until, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
+                     ORDER BY id{Limit("@batch")}{SkipLocked})
+        RETURNING id AS Id, message_id AS MessageId, message_type AS MessageType, payload AS Payload, correlation_id AS CorrelationId
+        """;
+
     public static SqlDialect For(DatabaseProvider provider) => provider switch
     {
         DatabaseProvider.Sqlite => new SqliteDialect(),
@@ -63,6 +75,16 @@ public abstract class SqlDialect
         public override DbConnection CreateConnection(string connectionString) => new SqlConnection(connectionString);
         public override string Limit(string parameter) => $" OFFSET 0 ROWS FETCH NEXT {parameter} ROWS ONLY";
         public override string SkipLocked => "";
+        // READPAST skips rows other relays have locked; UPDLOCK keeps two relays from claiming the same row.
+        public override string ClaimOutbox =>
+            """
+            WITH next AS (
+                SELECT TOP (@batch) * FROM outbox WITH (UPDLOCK, READPAST, ROWLOCK)
+                WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now) ORDER BY id)
+            UPDATE next SET claimed_by = @me, claimed_until = @until, attempts = attempts + 1
+            OUTPUT inserted.id AS Id, inserted.message_id AS MessageId, inserted.message_type AS MessageType,
+                   inserted.payload AS Payload, inserted.correlation_id AS CorrelationId
+            """;
         // 2627: unique constraint, 2601: unique index.
         public override bool IsUniqueViolation(DbException exception) => exception is SqlException { Number: 2627 or 2601 };
     }

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using EPrescription.Api.Infrastructure;
+using EPrescription.Contracts;
+using EPrescription.Server;
+using EPrescription.Server.Clients;
+using EPrescription.Server.Messaging;
+using MassTransit;
+
+namespace EPrescription.Api.Prescriptions;
+
+/// <summary>
+/// The pharmacy side of /v1/prescriptions: receive, return, dispensing. Each request travels over the bus to the prescription
+/// server, which owns every state change, and the answer comes back as the reply (request/response), so the API and the
+/// server can run as separate processes.
+/// </summary>
+public static class PharmacyEndpoints
+{
+    public sealed record ReceiveRequest(string? ExchangeCode);
+
+    public sealed record ReceiveResponse(
+        string PrescriptionId,
+        string Status,
+        string Document,
+        string DocumentEncoding,
+        string Signature,
+        bool SignatureDetached,
+        JsonElement Prescription,
+        JsonElement Verification,
+        DateOnly IssuedOn,
+        DateOnly ExpiresOn);
+
+    public sealed record DispensingRequest(string? Document, string? Signature, string? SignedDocument, string? Encoding);
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        var prescriptions = v1.MapGroup("/prescriptions").WithTags("Pharmacies");
+
+        prescriptions.MapPost("/{id}/receive", async (string id, HttpContext http, IRequestClient<ReceivePrescription> client) =>
+            {
+                var body = await RequestBody.ReadJsonAsync<ReceiveRequest>(http.Request);
+                if (string.IsNullOrWhiteSpace(body.ExchangeCode))
+                    throw new DomainException(ErrorCodes.RequestInvalid, "Send the exchange code from the patient's slip: {\"exchangeCode\": \"123456\"}.");
+                var caller = http.Caller();
+                var reply = await RequestAsync<ReceivePrescription, PrescriptionHandedOver>(client,
+                    new ReceivePrescription(NewId.NextGuid(), caller.CorrelationId, id, body.ExchangeCode, caller.ClientId), http);
+                return TypedResults.Ok(new ReceiveResponse(reply.PrescriptionId, reply.Status, Convert.ToBase64String(reply.Document), reply.DocumentEncoding,
+                    Convert.ToBase64String(reply.Signature), reply.SignatureDetached, Parse(reply.Prescription), Parse(reply.Verification), reply.IssuedOn, reply.ExpiresOn));
+            })
+            .RequireRole(ClientRole.Pharmacy)
+            .WithMetadata(new AuditAction("prescription.receive"))
+            .Accepts<ReceiveRequest>("application/json")
+            .WithName("ReceivePrescription")
+            .WithSummary("Receive (受付) a prescription by ID and exchange code: it is held by this pharmacy until dispensed or returned");
+
+        prescriptions.MapPost("/{id}/return", async (string id, HttpContext http, IRequestClient<ReturnPrescription> client) =>
+            {
+                var caller = http.Caller();
+                var reply = await RequestAsync<ReturnPrescription, PrescriptionStatusChanged>(client,
+                    new ReturnPrescription(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId), http);
+                return TypedResults.Ok(new { reply.PrescriptionId, reply.Status, returnedAt = reply.ChangedAt });
+            })
+            .RequireRole(ClientRole.Pharmacy)
+            .WithMetadata(new AuditAction("prescription.return"))
+            .WithName("ReturnPrescription")
+            .WithSummary("Give a held prescription back; it is registered again for any pharmacy (holding pharmacy only)");
+
+        prescriptions.MapPost("/{id}/dispensing", async (string id, HttpContext http, IRequestClient<RecordDispensing> client) =>
+            {
+                var body = await RequestBody.ReadJsonAsync<DispensingRequest>(http.Request);
+                var (document, signature, detached) = DecodeSigned(body);
+                var caller = http.Caller();
+                var reply = await RequestAsync<RecordDispensing, DispensingAccepted>(client,
+                    new RecordDispensing(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId, document, signature, detached, body.Encoding), http);
+                return TypedResults.Ok(new
+                {
+                    reply.DispensingId, reply.PrescriptionId, reply.Status, reply.DispensedOn, reply.Pharmacist,
+                    substitutions = Parse(reply.Substitutions), reply.RecordedAt,
+                });
+            })
+            .RequireRole(ClientRole.Pharmacy)
+            .WithMetadata(new AuditAction("prescription.dispense"))
+            .Accepts<DispensingRequest>("application/json")
+            .WithName("RecordDispensing")
+            .WithSummary("Report the pharmacist-signed dispensing result (JAHISTC08, output kind 1); the prescription becomes dispensed");
+    }
+
+    /// <summary>Sends the command and waits for the server's reply; a refusal becomes the domain exception it stands for.</summary>
+    private static async Task<TReply> RequestAsync<TCommand, TReply>(IRequestClient<TCommand> client, TCommand command, HttpContext http)
+        where TCommand : class where TReply : class
+    {
+        try
+        {
+            var response = await client.GetResponse<TReply, PrescriptionRequestRefused>(command, http.RequestAborted);
+            if (response.Is(out Response<TReply>? ok)) return ok!.Message;
+            response.Is(out Response<PrescriptionRequestRefused>? refused);
+            throw ProcessedMessages.ToException(refused!.Message);
+        }
+        catch (RequestTimeoutException)
+        {
+            throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server did not answer in time; nothing is lost — retry the same request.");
+        }
+    }
+
+    private static (byte[] Document, byte[] Signature, bool Detached) DecodeSigned(DispensingRequest body)
+    {
+        static byte[] Decode(string value, string member)
+        {
+            try
+            {
+                var bytes = Convert.FromBase64String(value);
+                return bytes.Length > 0 ? bytes : throw new DomainException(ErrorCodes.RequestInvalid, $"{member} is empty.");
+            }
+            catch (FormatException)
+            {
+                throw new DomainException(ErrorCodes.RequestInvalid, $"{member} is not valid base64.");
+            }
+        }
+
+        if (body.SignedDocument is not null && (body.Document is not null || body.Signature is not null))
+            throw new DomainException(ErrorCodes.RequestInvalid, "Send either signedDocument alone, or document with signature, not both.");
+        if (body.SignedDocument is not null) return ([], Decode(body.SignedDocument, "signedDocument"), false);
+        if (body.Document is null || body.Signature is null)
+            throw new DomainException(ErrorCodes.RequestInvalid, "Send document (base64 JAHISTC) with signature (detached CMS, base64), or signedDocument.");
+        return (Decode(body.Document, "document"), Decode(body.Signature, "signature"), true);
+    }
+
+    private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+}

@@ -1,0 +1,26 @@
+namespace EPrescription.Server.Messaging;
+
+public enum BusTransport
+{
+    /// <summary>The embedded default: every role in one process.</summary>
+    InMemory,
+    RabbitMq,
+}
+
+/// <summary>Configuration section "Bus".</summary>
+public sealed class BusOptions
+{
+    public BusTransport Transport { get; set; } = BusTransport.InMemory;
+
+    /// <summary>AMQP URI, e.g. amqp://guest:guest@localhost:5672/.</summary>
+    public string RabbitMqUri { get; set; } = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>How long the HTTP edge waits for the prescription server to answer a pharmacy request.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>This process runs the prescription server's consumers and the outbox relay (false for an API-only process).</summary>
+    public bool RunPrescriptionServer { get; set; } = true;
+
+    /// <summary>How often the outbox relay looks for unpublished events when it has not been woken.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

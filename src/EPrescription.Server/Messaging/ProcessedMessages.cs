@@ -1,0 +1,79 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Server.Storage;
+
+namespace EPrescription.Server.Messaging;
+
+/// <summary>
+/// Exactly-once effects for at-least-once delivery: a command's effect, its reply and the record that the message was handled
+/// are written in one transaction. A redelivered message finds the record and gets the same reply, and nothing happens twice.
+/// Refusals are recorded too, because some change state (a wrong exchange code counts toward the lockout).
+/// </summary>
+public sealed class ProcessedMessages(Database database)
+{
+    private static readonly Dictionary<string, Type> ReplyTypes = new[]
+    {
+        typeof(PrescriptionHandedOver), typeof(PrescriptionStatusChanged), typeof(DispensingAccepted), typeof(PrescriptionRequestRefused),
+    }.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for the message once: inside one transaction with the processed-message record. A
+    /// <see cref="DomainException"/> from the work becomes a <see cref="PrescriptionRequestRefused"/> reply, committed with
+    /// whatever the work wrote before refusing.
+    /// </summary>
+    public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Guid correlationId,
+        Func<DbConnection, DbTransaction, Task<object>> work, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await database.InTransactionAsync(async (connection, transaction) =>
+            {
+                var earlier = await connection.QuerySingleOrDefaultAsync<(string? Type, string? Reply)>(
+                    "SELECT response_type, response FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
+                    new { consumer, id = messageId.ToString() }, transaction);
+                if (earlier.Type is not null && earlier.Reply is not null && ReplyTypes.TryGetValue(earlier.Type, out var type))
+                    return JsonSerializer.Deserialize(earlier.Reply, type)!;
+
+                object reply;
+                try
+                {
+                    reply = await work(connection, transaction);
+                }
+                catch (DomainException e)
+                {
+                    reply = Refusal(correlationId, e);
+                }
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO processed_messages (consumer, message_id, processed_at, response_type, response)
+                    VALUES (@consumer, @id, @now, @type, @reply)
+                    """,
+                    new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) },
+                    transaction);
+                return reply;
+            }, cancellationToken);
+        }
+        catch (DbException e) when (database.Dialect.IsUniqueViolation(e))
+        {
+            // The same message handled concurrently by another consumer instance: answer as that one did.
+            await using var connection = await database.OpenAsync(cancellationToken);
+            var other = await connection.QuerySingleAsync<(string Type, string Reply)>(
+                "SELECT response_type, response FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
+                new { consumer, id = messageId.ToString() });
+            return JsonSerializer.Deserialize(other.Reply, ReplyTypes[other.Type])!;
+        }
+    }
+
+    public static PrescriptionRequestRefused Refusal(Guid correlationId, DomainException e) => new(
+        correlationId, e.Code, e.Detail,
+        e.Errors.Count == 0 ? null : JsonSerializer.Serialize(e.Errors),
+        e.Extensions.Count == 0 ? null : JsonSerializer.Serialize(e.Extensions));
+
+    /// <summary>The refusal as the domain exception the HTTP edge maps to a problem document.</summary>
+    public static DomainException ToException(PrescriptionRequestRefused refused) => new(
+        refused.Code, refused.Detail,
+        refused.Errors is null ? null : JsonSerializer.Deserialize<List<DocumentError>>(refused.Errors),
+        refused.Extensions is null ? null : JsonSerializer.Deserialize<Dictionary<string, object?>>(refused.Extensions));
+}

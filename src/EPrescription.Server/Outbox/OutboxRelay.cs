@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Server.Storage;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EPrescription.Server.Outbox;
+
+/// <summary>
+/// Publishes what the transactions wrote to the outbox. A row stays until the broker has confirmed it, then is marked published;
+/// a failed publish keeps the row and tries again with back-off, so a broker outage delays events but loses none. Several
+/// relays (processes) may run at once: each claims its rows first, skipping rows another holds.
+/// </summary>
+public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, ILogger<OutboxRelay> logger,
+    Microsoft.Extensions.Options.IOptions<Messaging.BusOptions> options) : BackgroundService
+{
+    private const int BatchSize = 100;
+    private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(60);
+    // Names this relay in claimed rows, so an operator can tell which process holds them.
+    private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    internal sealed class OutboxRow
+    {
+        public long Id { get; init; }
+        public string MessageId { get; init; } = "";
+        public string MessageType { get; init; } = "";
+        public string Payload { get; init; } = "";
+        public string? CorrelationId { get; init; }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int published;
+            try
+            {
+                published = await RelayOnceAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                published = 0;
+                logger.LogWarning("Outbox relay could not reach the database or the broker ({Error}); retrying", e.Message);
+            }
+            if (published == BatchSize) continue; // more waiting: go on at once
+            var delay = failures == 0 ? options.Value.OutboxPollInterval : TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Claims and publishes one batch; returns how many were published.</summary>
+    public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        List<OutboxRow> rows;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            rows = (await connection.QueryAsync<OutboxRow>(database.Dialect.ClaimOutbox,
+                new { me = _relayId, until = now + ClaimFor, now, batch = BatchSize }, transaction)).OrderBy(r => r.Id).ToList();
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        var published = 0;
+        foreach (var row in rows)
+        {
+            try
+            {
+                var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
+                    ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
+                var message = JsonSerializer.Deserialize(row.Payload, type)!;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(15));
+                await bus.Publish(message, type, context =>
+                {
+                    context.MessageId = Guid.Parse(row.MessageId);
+                    if (Guid.TryParse(row.CorrelationId, out var correlation)) context.CorrelationId = correlation;
+                }, timeout.Token);
+                await MarkAsync(row.Id, "UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE id = @id AND claimed_by = @me", null, cancellationToken);
+                published++;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Keep the row; release it after a pause so this or another relay tries again. Order is kept by stopping here.
+                await MarkAsync(row.Id, "UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
+                    e.Message.Length > 500 ? e.Message[..500] : e.Message, cancellationToken);
+                foreach (var later in rows.Where(r => r.Id > row.Id))
+                    await MarkAsync(later.Id, "UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = @id AND claimed_by = @me", null, cancellationToken);
+                throw;
+            }
+        }
+        return published;
+    }
+
+    private async Task MarkAsync(long id, string sql, string? error, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await connection.ExecuteAsync(sql, new { id, me = _relayId, now, retryAt = now + TimeSpan.FromSeconds(2), error });
+    }
+}

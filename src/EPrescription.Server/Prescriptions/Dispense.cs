@@ -1,0 +1,194 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Formats.Notebook;
+using EPrescription.Formats.Prescriptions;
+using EPrescription.Formats.Reading;
+using EPrescription.Formats.Text;
+using EPrescription.Formats.Validation;
+using EPrescription.Server.Messaging;
+using EPrescription.Server.Outbox;
+using EPrescription.Signatures.Verification;
+
+namespace EPrescription.Server.Prescriptions;
+
+/// <summary>
+/// The dispensing result (調剤結果): a JAHIS notebook document (JAHISTC, output kind 1) signed by a pharmacist, from the pharmacy
+/// that holds the prescription. Its patient (record 1) must be the prescription's, its prescribing institution (record 51) the
+/// issuing clinic, its dispensing pharmacy (record 11) the caller, and every RP one of the prescription's; otherwise
+/// DISPENSING_MISMATCH lists each difference. Drugs other than those prescribed are recorded as substitutions.
+/// </summary>
+public static class Dispense
+{
+    public sealed record Substitution(int Rp, string Dispensed, string? DispensedCode, IReadOnlyList<string> Prescribed);
+
+    internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, CmsSignatureVerifier verifier, TimeProvider time)
+    {
+        public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default) =>
+            processed.HandleOnceAsync("dispense", command.MessageId, command.CorrelationId,
+                (connection, transaction) => DispenseAsync(connection, transaction, command), cancellationToken);
+
+        private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, RecordDispensing command)
+        {
+            var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
+            if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw Receive.NotFound(command.PrescriptionId);
+            var row = await store.FindAsync(connection, transaction, id.Value);
+            if (row is null || row.HolderClientId != pharmacy.ClientId) throw Receive.NotFound(command.PrescriptionId);
+            Lifecycle.Next(row.StatusValue, PrescriptionAction.Dispense); // refuses with the state's own code
+
+            var verification = command.Detached
+                ? verifier.VerifyDetached(command.Document, command.Signature, ExpectedSignerRole.Pharmacist)
+                : verifier.VerifyEncapsulated(command.Signature, ExpectedSignerRole.Pharmacist);
+            var content = command.Detached ? command.Document : verification.SignedContent ?? throw Register.SignatureProblem(verification);
+            var encoding = command.Encoding?.Trim().ToLowerInvariant() is "utf-8" or "utf8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis;
+            var (document, notebook) = ReadNotebook(content, encoding);
+            if (!verification.IsValid) throw Register.SignatureProblem(verification);
+
+            var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document,
+                row.DocumentEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
+            var (mismatches, substitutions) = Compare(prescription, document, notebook, pharmacy, row.IssuedOn);
+            if (mismatches.Count > 0)
+            {
+                throw new DomainException(ErrorCodes.DispensingMismatch,
+                    $"The dispensing result does not match the prescription in {mismatches.Count} place(s); each is listed.", mismatches);
+            }
+
+            var now = time.GetUtcNow().UtcDateTime;
+            var block = notebook.DispensingBlocks[0];
+            var dispensedOn = block.Date.Date?.ToDateOnly() ?? DateOnly.FromDateTime(now);
+            var dispensingId = "dsp_" + Guid.NewGuid().ToString("N")[..20];
+            var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
+            if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Dispense, caller, pharmacy.ClientId))
+                throw new DomainException(ErrorCodes.NotHeld, "The prescription changed while the dispensing was being recorded; look at its status.");
+
+            var substitutionsJson = JsonSerializer.Serialize(substitutions);
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO dispensings (id, prescription_id, pharmacy_client_id, patient_key, dispensed_on, document, signature,
+                    signature_detached, verification, substitutions, recorded_at)
+                VALUES (@dispensingId, @prescriptionId, @pharmacy, @patientKey, @dispensedOn, @document, @signature, @detached,
+                    @verification, @substitutions, @now)
+                """,
+                new
+                {
+                    dispensingId, prescriptionId = row.Id, pharmacy = pharmacy.ClientId, patientKey = row.PatientKey, dispensedOn,
+                    document = content, signature = command.Signature, detached = command.Detached,
+                    verification = JsonSerializer.Serialize(VerificationSummary.From(verification)), substitutions = substitutionsJson, now,
+                }, transaction);
+            var sequence = await connection.ExecuteScalarAsync<long>("SELECT sequence FROM dispensings WHERE id = @dispensingId", new { dispensingId }, transaction);
+
+            var messageId = Guid.NewGuid();
+            var publicId = PrescriptionId.Parse(row.Id).ToString();
+            await OutboxWriter.AddAsync(connection, transaction, messageId, command.CorrelationId,
+                new DispensingRecorded(messageId, command.CorrelationId, dispensingId, publicId, row.PatientKey, sequence, pharmacy.ClientId, dispensedOn, now), now);
+            return new DispensingAccepted(command.CorrelationId, dispensingId, publicId, row.Status, dispensedOn,
+                verification.Signer?.Name ?? block.Dispenser?.Name ?? "", substitutionsJson, now);
+        }
+    }
+
+    private static (JahisDocument Document, NotebookDocument Notebook) ReadNotebook(byte[] content, TextEncodingKind encoding)
+    {
+        JahisDocument document;
+        try
+        {
+            document = JahisReader.Read(content, encoding);
+        }
+        catch (JahisFormatException e)
+        {
+            throw new DomainException(ErrorCodes.DocumentInvalid, e.Message, [new DocumentError(1, null, null, e.Message)]);
+        }
+        if (document.Format != JahisFormat.Notebook || document.OutputKind != "1")
+        {
+            const string message = "a dispensing result is a JAHIS notebook document from the pharmacy to the patient: first line JAHISTC08,1";
+            throw new DomainException(ErrorCodes.DocumentInvalid, "The document is not a JAHIS notebook document with output kind 1.",
+                [new DocumentError(1, document.VersionRecord.Number, null, message)]);
+        }
+        var report = JahisValidator.Validate(document);
+        if (!report.IsValid)
+        {
+            var errors = report.Errors.Select(Register.ToError).ToList();
+            throw new DomainException(ErrorCodes.DocumentInvalid, $"The dispensing result has {errors.Count} error(s); each is listed with its line, record and field.", errors);
+        }
+        return (document, NotebookReader.Read(document));
+    }
+
+    private static (List<DocumentError> Mismatches, List<Substitution> Substitutions) Compare(
+        Prescription prescription, JahisDocument document, NotebookDocument notebook, PharmacyRef pharmacy, DateOnly issuedOn)
+    {
+        var errors = new List<DocumentError>();
+        int? LineOf(string record, int nth = 0) => document.All(record).Skip(nth).FirstOrDefault()?.Line;
+
+        if (notebook.DispensingBlocks.Count != 1)
+        {
+            errors.Add(new DocumentError(LineOf("5"), "5", null, $"a dispensing result holds exactly one dispensing (record 5); this one holds {notebook.DispensingBlocks.Count}"));
+            return (errors, []);
+        }
+        var block = notebook.DispensingBlocks[0];
+
+        var patient = prescription.Patient;
+        if (!SameName(notebook.Patient.Name, patient.Name) && !SameName(notebook.Patient.Name, patient.KanaName))
+            errors.Add(new DocumentError(LineOf("1"), "1", 1, "the patient's name differs from the prescription's"));
+        if (notebook.Patient.Sex != patient.Sex)
+            errors.Add(new DocumentError(LineOf("1"), "1", 2, "the patient's sex differs from the prescription's"));
+        var birth = notebook.Patient.BirthDate.Date;
+        if (birth is null || birth.Value.Year != patient.BirthDate.Year
+            || patient.BirthDate.Month is { } month && birth.Value.Month != month || patient.BirthDate.Day is { } day && birth.Value.Day != day)
+            errors.Add(new DocumentError(LineOf("1"), "1", 3, "the patient's birth date differs from the prescription's"));
+
+        var institution = prescription.Institution;
+        var prescribing = block.PrescribingInstitution;
+        var expectedTable = string.IsNullOrEmpty(institution.CodeKind) ? "1" : institution.CodeKind;
+        if (prescribing is null)
+            errors.Add(new DocumentError(LineOf("5"), "51", null, "record 51 (prescribing institution) is missing; it names the clinic that issued the prescription"));
+        else if (prescribing.Prefecture != institution.Prefecture || prescribing.ScoreTable != expectedTable || prescribing.Code != institution.Code)
+            errors.Add(new DocumentError(LineOf("51"), "51", 2,
+                $"the prescribing institution is {prescribing.Prefecture}{prescribing.ScoreTable}{prescribing.Code}, but the prescription was issued by {institution.InstitutionNumber}"));
+
+        var dispensing = block.DispensingInstitution;
+        var dispensingCode = dispensing is null ? null : $"{dispensing.Prefecture}{dispensing.ScoreTable}{dispensing.Code}";
+        if (dispensingCode != pharmacy.InstitutionCode)
+            errors.Add(new DocumentError(LineOf("11"), "11", 2,
+                $"the dispensing pharmacy is {dispensingCode ?? "missing"}, but the prescription is held by {pharmacy.InstitutionCode}"));
+
+        if (block.Date.Date is { IsComplete: true } date && date.ToDateOnly() < issuedOn)
+            errors.Add(new DocumentError(LineOf("5"), "5", 1, $"the dispensing date {date} lies before the issue date {issuedOn:yyyyMMdd}"));
+
+        var substitutions = new List<Substitution>();
+        var rpIndex = 0;
+        foreach (var rp in block.AllRps)
+        {
+            var prescribed = prescription.Rps.FirstOrDefault(r => r.Number == rp.Number);
+            if (prescribed is null)
+            {
+                errors.Add(new DocumentError(FirstDrugLine(document, rp.Number), "201", 1,
+                    $"RP {rp.Number} is not in the prescription (its RPs are {string.Join(", ", prescription.Rps.Select(r => r.Number))})"));
+                continue;
+            }
+            foreach (var drug in rp.Drugs)
+            {
+                if (prescribed.Drugs.Any(p => Matches(drug, p))) continue;
+                substitutions.Add(new Substitution(rp.Number, drug.Name, drug.Code, prescribed.Drugs.Select(p => p.Name ?? p.Code ?? "").ToList()));
+            }
+            rpIndex++;
+        }
+        if (rpIndex == 0 && errors.Count == 0)
+            errors.Add(new DocumentError(LineOf("5"), "5", null, "the dispensing holds no RP of the prescription"));
+        return (errors, substitutions);
+    }
+
+    private static int? FirstDrugLine(JahisDocument document, int rp) =>
+        document.All("201").FirstOrDefault(r => r.Field(1) == rp.ToString(System.Globalization.CultureInfo.InvariantCulture))?.Line;
+
+    private static bool Matches(NotebookDrug dispensed, PrescribedDrug prescribed) =>
+        SameName(dispensed.Name, prescribed.Name) || SameName(dispensed.GenericName, prescribed.Name)
+        || prescribed.Code is { Length: > 0 } code && (dispensed.Code == code || dispensed.GenericNameCode == code);
+
+    /// <summary>Names compared as people read them: full- and half-width alike, blanks ignored.</summary>
+    private static bool SameName(string? a, string? b) =>
+        a is not null && b is not null && Normalize(a) == Normalize(b);
+
+    private static string Normalize(string value) =>
+        new(value.Normalize(NormalizationForm.FormKC).Where(c => !char.IsWhiteSpace(c)).ToArray());
+}

@@ -1,0 +1,114 @@
+using System.Data.Common;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Server.Messaging;
+using EPrescription.Server.Outbox;
+using EPrescription.Server.Time;
+
+namespace EPrescription.Server.Prescriptions;
+
+/// <summary>
+/// Receiving (受付) a prescription at a pharmacy by prescription ID and exchange code: from then on it is locked to that pharmacy
+/// until dispensed or returned. A wrong code answers exactly like an unknown ID (no oracle) and counts: five wrong codes lock
+/// receiving for 15 minutes. Of any number of concurrent receives exactly one wins; the others learn who holds it.
+/// </summary>
+public static class Receive
+{
+    public const int MaxWrongCodes = 5;
+    public static readonly TimeSpan Lockout = TimeSpan.FromMinutes(15);
+
+    internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
+    {
+        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default) =>
+            processed.HandleOnceAsync("receive", command.MessageId, command.CorrelationId,
+                (connection, transaction) => ReceiveAsync(connection, transaction, command), cancellationToken);
+
+        private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, ReceivePrescription command)
+        {
+            var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
+            if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw NotFound(command.PrescriptionId);
+
+            // A few rounds at most: each round that loses a race sees the winner's state on the next.
+            for (var round = 0; round < 5; round++)
+            {
+                var row = await store.FindAsync(connection, transaction, id.Value) ?? throw NotFound(command.PrescriptionId);
+                var now = time.GetUtcNow().UtcDateTime;
+
+                if (row.LockedUntil is { } lockedUntil && lockedUntil > now)
+                {
+                    var minutes = (int)Math.Ceiling((lockedUntil - now).TotalMinutes);
+                    throw new DomainException(ErrorCodes.TooManyAttempts,
+                        $"Too many wrong exchange codes were entered for this prescription; receiving is locked for {minutes} more minute(s).",
+                        extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling((lockedUntil - now).TotalSeconds) });
+                }
+
+                if (!ExchangeCodeMatches(row, command.ExchangeCode))
+                {
+                    await CountWrongCodeAsync(connection, transaction, row, now);
+                    throw NotFound(command.PrescriptionId);
+                }
+
+                if (row.HolderClientId == pharmacy.ClientId && row.StatusValue == PrescriptionStatus.Received)
+                    return HandedOver(row, command.CorrelationId); // the same pharmacy asking again (a retry): same answer
+
+                if (row.StatusValue == PrescriptionStatus.Received) throw await WithAnotherPharmacyAsync(connection, transaction, row);
+                if (IsPastValidity(row, now))
+                {
+                    await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Expire, null, row.HolderClientId, command.CorrelationId.ToString());
+                    throw new DomainException(ErrorCodes.Expired, $"The prescription was valid through {row.ExpiresOn:yyyy-MM-dd} (Japan time) and can no longer be dispensed.");
+                }
+
+                var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
+                if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Receive, caller, pharmacy.ClientId)) continue;
+
+                await connection.ExecuteAsync("UPDATE prescriptions SET failed_attempts = 0, locked_until = NULL WHERE id = @id", new { id = row.Id }, transaction);
+                var messageId = Guid.NewGuid();
+                await OutboxWriter.AddAsync(connection, transaction, messageId, command.CorrelationId,
+                    new PrescriptionReceived(messageId, command.CorrelationId, PrescriptionId.Parse(row.Id).ToString(), pharmacy.ClientId, pharmacy.InstitutionCode, now), now);
+                return HandedOver(row, command.CorrelationId);
+            }
+            throw new DomainException(ErrorCodes.WithAnotherPharmacy, "The prescription is changing hands right now; try again in a moment.");
+        }
+
+        private static bool ExchangeCodeMatches(PrescriptionRow row, string? code) =>
+            ExchangeCode.TryParse(row.ExchangeCode, out var expected) && expected.Matches(code?.Trim());
+
+        private bool IsPastValidity(PrescriptionRow row, DateTime now) => now >= JapanTime.EndOf(row.ExpiresOn);
+
+        private static async Task CountWrongCodeAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, DateTime now)
+        {
+            // An old lock that has run out starts the count afresh.
+            var attempts = (row.LockedUntil is not null ? 0 : row.FailedAttempts) + 1;
+            await connection.ExecuteAsync(
+                "UPDATE prescriptions SET failed_attempts = @attempts, locked_until = @lockedUntil WHERE id = @id",
+                new { attempts = attempts >= MaxWrongCodes ? 0 : attempts, lockedUntil = attempts >= MaxWrongCodes ? now + Lockout : (DateTime?)null, id = row.Id },
+                transaction);
+        }
+
+        private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId) => new(
+            correlationId, PrescriptionId.Parse(row.Id).ToString(), row.Status, row.Document, row.DocumentEncoding, row.Signature,
+            row.SignatureDetached, row.Parsed, row.Verification, row.IssuedOn, row.ExpiresOn);
+
+        private static async Task<DomainException> WithAnotherPharmacyAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row)
+        {
+            var holder = await Pharmacies.FindAsync(connection, transaction, row.HolderClientId!);
+            return new DomainException(ErrorCodes.WithAnotherPharmacy,
+                $"Pharmacy {holder.Name} ({holder.InstitutionCode}) has already received this prescription.",
+                extensions: new Dictionary<string, object?> { ["holder"] = new Dictionary<string, string?> { ["name"] = holder.Name, ["institutionCode"] = holder.InstitutionCode } });
+        }
+    }
+
+    internal static DomainException NotFound(string id) => GetStatus.NotFound(id);
+}
+
+/// <summary>A pharmacy client as the pharmacy use cases need it.</summary>
+internal sealed record PharmacyRef(string ClientId, string Name, string? InstitutionCode);
+
+internal static class Pharmacies
+{
+    public static async Task<PharmacyRef> FindAsync(DbConnection connection, DbTransaction transaction, string clientId) =>
+        await connection.QuerySingleOrDefaultAsync<PharmacyRef>(
+            "SELECT id AS ClientId, name AS Name, institution_code AS InstitutionCode FROM clients WHERE id = @clientId AND role = 'pharmacy'",
+            new { clientId }, transaction)
+        ?? throw new DomainException(ErrorCodes.Forbidden, "Only a registered pharmacy client may receive, return or dispense prescriptions.");
+}
