@@ -163,7 +163,11 @@ public static class ApiApplication
                 bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
             }
         });
-        if (options.RunPrescriptionServer) builder.Services.AddHostedService<OutboxRelay>();
+        if (options.RunPrescriptionServer)
+        {
+            builder.Services.AddHostedService<OutboxRelay>();
+            builder.Services.AddHostedService<ExpirySweeper>();
+        }
     }
 
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
