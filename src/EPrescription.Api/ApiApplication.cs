@@ -143,7 +143,7 @@ public static class ApiApplication
             bus.AddRequestClient<Contracts.ReceivePrescription>(options.RequestTimeout);
             bus.AddRequestClient<Contracts.ReturnPrescription>(options.RequestTimeout);
             bus.AddRequestClient<Contracts.RecordDispensing>(options.RequestTimeout);
-            bus.SetKebabCaseEndpointNameFormatter();
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, false));
 
             if (options.Transport == BusTransport.RabbitMq)
             {

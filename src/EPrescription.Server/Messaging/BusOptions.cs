@@ -15,6 +15,12 @@ public sealed class BusOptions
     /// <summary>AMQP URI, e.g. amqp://guest:guest@localhost:5672/.</summary>
     public string RabbitMqUri { get; set; } = "amqp://guest:guest@localhost:5672/";
 
+    /// <summary>
+    /// Prefix of this deployment's queue names, so several deployments (or test runs) can share one broker without consuming
+    /// each other's messages. Empty by default.
+    /// </summary>
+    public string? EndpointPrefix { get; set; }
+
     /// <summary>How long the HTTP edge waits for the prescription server to answer a pharmacy request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
