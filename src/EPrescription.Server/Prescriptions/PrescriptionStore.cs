@@ -68,15 +68,23 @@ internal sealed class PrescriptionStore(Database database, TimeProvider time)
         {
             var current = await FindAsync(connection, transaction, row.Id);
             if (current is null || !IsDue(current)) return false;
-            if (!await TryTransitionAsync(connection, transaction, current, PrescriptionAction.Expire, caller, current.HolderClientId, null)) return false;
-            var now = time.GetUtcNow().UtcDateTime;
-            var messageId = Guid.NewGuid();
-            await OutboxWriter.AddAsync(connection, transaction, messageId, caller?.CorrelationId ?? messageId,
-                new PrescriptionExpired(messageId, caller?.CorrelationId ?? messageId, current.Id, current.ExpiresOn, now), now);
+            if (!await ExpireAsync(connection, transaction, current, caller?.CorrelationId)) return false;
             row.Status = current.Status;
             row.RowVersion = current.RowVersion;
             return true;
         });
+    }
+
+    /// <summary>The expire transition with its PrescriptionExpired event, inside the caller's transaction.</summary>
+    public async Task<bool> ExpireAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, Guid? correlationId)
+    {
+        if (!await TryTransitionAsync(connection, transaction, row, PrescriptionAction.Expire, null, row.HolderClientId, correlationId?.ToString())) return false;
+        var now = time.GetUtcNow().UtcDateTime;
+        var messageId = Guid.NewGuid();
+        var correlation = correlationId ?? messageId;
+        await OutboxWriter.AddAsync(connection, transaction, messageId, correlation,
+            new PrescriptionExpired(messageId, correlation, PrescriptionId.Parse(row.Id).ToString(), row.ExpiresOn, now), now);
+        return true;
     }
 
     private bool IsDue(PrescriptionRow row) =>

@@ -9,14 +9,11 @@ namespace EPrescription.Server.Prescriptions;
 
 /// <summary>
 /// Receiving (受付) a prescription at a pharmacy by prescription ID and exchange code: from then on it is locked to that pharmacy
-/// until dispensed or returned. A wrong code answers exactly like an unknown ID (no oracle) and counts: five wrong codes lock
-/// receiving for 15 minutes. Of any number of concurrent receives exactly one wins; the others learn who holds it.
+/// until dispensed or returned. A wrong code answers exactly like an unknown ID and counts toward the lockout
+/// (<see cref="ExchangeCodeCheck"/>). Of any number of concurrent receives exactly one wins; the others learn who holds it.
 /// </summary>
 public static class Receive
 {
-    public const int MaxWrongCodes = 5;
-    public static readonly TimeSpan Lockout = TimeSpan.FromMinutes(15);
-
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
     {
         public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default) =>
@@ -34,19 +31,7 @@ public static class Receive
                 var row = await store.FindAsync(connection, transaction, id.Value) ?? throw NotFound(command.PrescriptionId);
                 var now = time.GetUtcNow().UtcDateTime;
 
-                if (row.LockedUntil is { } lockedUntil && lockedUntil > now)
-                {
-                    var minutes = (int)Math.Ceiling((lockedUntil - now).TotalMinutes);
-                    throw new DomainException(ErrorCodes.TooManyAttempts,
-                        $"Too many wrong exchange codes were entered for this prescription; receiving is locked for {minutes} more minute(s).",
-                        extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling((lockedUntil - now).TotalSeconds) });
-                }
-
-                if (!ExchangeCodeMatches(row, command.ExchangeCode))
-                {
-                    await CountWrongCodeAsync(connection, transaction, row, now);
-                    throw NotFound(command.PrescriptionId);
-                }
+                await ExchangeCodeCheck.VerifyAsync(connection, transaction, row, command.ExchangeCode, command.PrescriptionId, now);
 
                 if (row.HolderClientId == pharmacy.ClientId && row.StatusValue == PrescriptionStatus.Received)
                     return HandedOver(row, command.CorrelationId); // the same pharmacy asking again (a retry): same answer
@@ -54,14 +39,13 @@ public static class Receive
                 if (row.StatusValue == PrescriptionStatus.Received) throw await WithAnotherPharmacyAsync(connection, transaction, row);
                 if (IsPastValidity(row, now))
                 {
-                    await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Expire, null, row.HolderClientId, command.CorrelationId.ToString());
+                    await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
                     throw new DomainException(ErrorCodes.Expired, $"The prescription was valid through {row.ExpiresOn:yyyy-MM-dd} (Japan time) and can no longer be dispensed.");
                 }
 
                 var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
                 if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Receive, caller, pharmacy.ClientId)) continue;
 
-                await connection.ExecuteAsync("UPDATE prescriptions SET failed_attempts = 0, locked_until = NULL WHERE id = @id", new { id = row.Id }, transaction);
                 var messageId = Guid.NewGuid();
                 await OutboxWriter.AddAsync(connection, transaction, messageId, command.CorrelationId,
                     new PrescriptionReceived(messageId, command.CorrelationId, PrescriptionId.Parse(row.Id).ToString(), pharmacy.ClientId, pharmacy.InstitutionCode, now), now);
@@ -70,20 +54,7 @@ public static class Receive
             throw new DomainException(ErrorCodes.WithAnotherPharmacy, "The prescription is changing hands right now; try again in a moment.");
         }
 
-        private static bool ExchangeCodeMatches(PrescriptionRow row, string? code) =>
-            ExchangeCode.TryParse(row.ExchangeCode, out var expected) && expected.Matches(code?.Trim());
-
         private bool IsPastValidity(PrescriptionRow row, DateTime now) => now >= JapanTime.EndOf(row.ExpiresOn);
-
-        private static async Task CountWrongCodeAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, DateTime now)
-        {
-            // An old lock that has run out starts the count afresh.
-            var attempts = (row.LockedUntil is not null ? 0 : row.FailedAttempts) + 1;
-            await connection.ExecuteAsync(
-                "UPDATE prescriptions SET failed_attempts = @attempts, locked_until = @lockedUntil WHERE id = @id",
-                new { attempts = attempts >= MaxWrongCodes ? 0 : attempts, lockedUntil = attempts >= MaxWrongCodes ? now + Lockout : (DateTime?)null, id = row.Id },
-                transaction);
-        }
 
         private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId) => new(
             correlationId, PrescriptionId.Parse(row.Id).ToString(), row.Status, row.Document, row.DocumentEncoding, row.Signature,
