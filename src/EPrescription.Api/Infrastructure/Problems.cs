@@ -61,7 +61,13 @@ public static class Problems
             ["traceId"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
         };
         if (errors is { Count: > 0 })
-            body["errors"] = errors.Select(e => new { line = e.Line, record = e.Record, field = e.Field, message = e.Message }).ToList();
+        {
+            // Every member on every error, null where it does not apply (a missing record has no line): clients read one shape.
+            body["errors"] = errors.Select(e => new Dictionary<string, object?>
+            {
+                ["line"] = e.Line, ["record"] = e.Record, ["field"] = e.Field, ["message"] = e.Message,
+            }).ToList();
+        }
         if (extensions is not null)
         {
             foreach (var (key, value) in extensions) body[key] = value;

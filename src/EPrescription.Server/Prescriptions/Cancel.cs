@@ -25,7 +25,13 @@ public static class Cancel
                 if (current.StatusValue == PrescriptionStatus.Received) throw await WithPharmacyAsync(connection, transaction, current);
 
                 if (!await store.TryTransitionAsync(connection, transaction, current, PrescriptionAction.Cancel, caller, null))
+                {
+                    // Another change committed first (a concurrent cancel, a receive): refuse for the state it left.
+                    var latest = await store.FindAsync(connection, transaction, row.Id) ?? throw GetStatus.NotFound(id);
+                    if (latest.StatusValue == PrescriptionStatus.Received) throw await WithPharmacyAsync(connection, transaction, latest);
+                    _ = Lifecycle.Next(latest.StatusValue, PrescriptionAction.Cancel); // throws CANCELLED, EXPIRED, ... for a settled state
                     throw new DomainException(ErrorCodes.WithPharmacy, "The prescription changed while it was being cancelled; look at its status and try again.");
+                }
 
                 var now = time.GetUtcNow().UtcDateTime;
                 var messageId = Guid.NewGuid();
