@@ -1,4 +1,8 @@
 using EPrescription.Api.Audit;
+using EPrescription.Api.Notebook;
+using EPrescription.NotebookSync.Links;
+using EPrescription.NotebookSync.Records;
+using EPrescription.NotebookSync.Webhooks;
 using EPrescription.Api.Infrastructure;
 using EPrescription.Api.Prescriptions;
 using EPrescription.Server.Audit;
@@ -62,6 +66,12 @@ public static class ApiApplication
         services.AddSingleton<Receive.Handler>();
         services.AddSingleton<Return.Handler>();
         services.AddSingleton<Dispense.Handler>();
+        services.AddSingleton<RecordWriter>();
+        services.AddSingleton<LinkPatient.Handler>();
+        services.AddSingleton<Feed.Handler>();
+        services.AddSingleton<Deliveries>();
+        services.Configure<WebhookOptions>(builder.Configuration.GetSection("NotebookSync:Webhooks"));
+        services.AddHttpClient(WebhookDispatcher.HttpClientName);
         AddBus(builder);
         services.AddSingleton<ClientAuthentication>();
         services.AddSingleton<AuditAndProblems>();
@@ -120,6 +130,7 @@ public static class ApiApplication
             .ProducesProblem(StatusCodes.Status403Forbidden);
         PrescriptionEndpoints.Map(v1);
         PharmacyEndpoints.Map(v1);
+        NotebookEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         return app;
     }
@@ -140,6 +151,7 @@ public static class ApiApplication
                 bus.AddConsumer<ReturnPrescriptionConsumer, PrescriptionConsumerDefinition<ReturnPrescriptionConsumer>>();
                 bus.AddConsumer<RecordDispensingConsumer, PrescriptionConsumerDefinition<RecordDispensingConsumer>>();
             }
+            if (options.RunNotebookSync) bus.AddConsumer<DispensingRecordedConsumer, DispensingRecordedConsumerDefinition>();
             bus.AddRequestClient<Contracts.ReceivePrescription>(options.RequestTimeout);
             bus.AddRequestClient<Contracts.ReturnPrescription>(options.RequestTimeout);
             bus.AddRequestClient<Contracts.RecordDispensing>(options.RequestTimeout);
@@ -168,6 +180,7 @@ public static class ApiApplication
             builder.Services.AddHostedService<OutboxRelay>();
             builder.Services.AddHostedService<ExpirySweeper>();
         }
+        if (options.RunNotebookSync) builder.Services.AddHostedService<WebhookDispatcher>();
     }
 
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>

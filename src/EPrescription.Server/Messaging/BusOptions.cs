@@ -27,6 +27,9 @@ public sealed class BusOptions
     /// <summary>This process runs the prescription server's consumers and the outbox relay (false for an API-only process).</summary>
     public bool RunPrescriptionServer { get; set; } = true;
 
+    /// <summary>This process runs the notebook sync: the DispensingRecorded consumer and the webhook dispatcher.</summary>
+    public bool RunNotebookSync { get; set; } = true;
+
     /// <summary>How often the outbox relay looks for unpublished events when it has not been woken.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

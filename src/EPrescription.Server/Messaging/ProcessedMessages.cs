@@ -66,6 +66,34 @@ public sealed class ProcessedMessages(Database database)
         }
     }
 
+    /// <summary>
+    /// Runs the effect of an event once: a redelivered event finds its processed-message record and changes nothing.
+    /// Returns false when the event had already been handled.
+    /// </summary>
+    public async Task<bool> HandleEventOnceAsync(string consumer, Guid messageId, Func<DbConnection, DbTransaction, Task> work,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await database.InTransactionAsync(async (connection, transaction) =>
+            {
+                var seen = await connection.ExecuteScalarAsync<long>(
+                    "SELECT COUNT(*) FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
+                    new { consumer, id = messageId.ToString() }, transaction);
+                if (seen > 0) return false;
+                await work(connection, transaction);
+                await connection.ExecuteAsync(
+                    "INSERT INTO processed_messages (consumer, message_id, processed_at) VALUES (@consumer, @id, @now)",
+                    new { consumer, id = messageId.ToString(), now = DateTime.UtcNow }, transaction);
+                return true;
+            }, cancellationToken);
+        }
+        catch (DbException e) when (database.Dialect.IsUniqueViolation(e))
+        {
+            return false; // handled concurrently by another instance
+        }
+    }
+
     public static PrescriptionRequestRefused Refusal(Guid correlationId, DomainException e) => new(
         correlationId, e.Code, e.Detail,
         e.Errors.Count == 0 ? null : JsonSerializer.Serialize(e.Errors),

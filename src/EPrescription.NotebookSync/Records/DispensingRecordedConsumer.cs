@@ -1,0 +1,34 @@
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.Server.Messaging;
+using MassTransit;
+
+namespace EPrescription.NotebookSync.Records;
+
+/// <summary>
+/// Turns each DispensingRecorded into a dispensing record for every app linked to that patient. At-least-once delivery is
+/// fine: the processed-message record and the per-app uniqueness of records make a redelivery change nothing.
+/// </summary>
+internal sealed class DispensingRecordedConsumer(ProcessedMessages processed, RecordWriter records) : IConsumer<DispensingRecorded>
+{
+    public Task Consume(ConsumeContext<DispensingRecorded> context) =>
+        processed.HandleEventOnceAsync("notebook-sync", context.Message.MessageId, async (connection, transaction) =>
+        {
+            var dispensing = await connection.QuerySingleOrDefaultAsync<DispensingSource>(
+                DispensingSource.Select + " WHERE d.id = @id", new { id = context.Message.DispensingId }, transaction)
+                ?? throw new InvalidOperationException($"Dispensing {context.Message.DispensingId} is not in the database.");
+            var links = await connection.QueryAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.patient_key = @patientKey",
+                new { patientKey = dispensing.PatientKey }, transaction);
+            foreach (var link in links) await records.AddAsync(connection, transaction, link, dispensing);
+        }, context.CancellationToken);
+}
+
+/// <summary>Retries for transient database errors; what still fails goes to the error queue, never silently dropped.</summary>
+internal sealed class DispensingRecordedConsumerDefinition : ConsumerDefinition<DispensingRecordedConsumer>
+{
+    public DispensingRecordedConsumerDefinition() => ConcurrentMessageLimit = 8;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DispensingRecordedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2000, 5000, 10000));
+}
