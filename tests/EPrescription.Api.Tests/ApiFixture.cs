@@ -232,7 +232,7 @@ public sealed class ApiFixture : IAsyncDisposable
         {
             foreach (var queue in new[] { $"{prefix}-{endpoint}", $"{prefix}-{endpoint}_error", $"{prefix}-{endpoint}_skipped" })
             {
-                await channel.QueueDeleteAsync(queue);
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
                 await channel.ExchangeDeleteAsync(queue);
             }
         }
