@@ -8,6 +8,8 @@ var commands = new Dictionary<string, ICommand>(StringComparer.Ordinal)
     ["verify"] = new VerifyCommand(),
     ["dev-certs"] = new DevCertsCommand(),
     ["clients"] = new ClientsCommand(),
+    ["deliveries"] = new DeliveriesCommand(),
+    ["demo"] = new DemoCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

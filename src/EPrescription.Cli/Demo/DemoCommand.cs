@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EPrescription.Formats.Reading;
+using EPrescription.Formats.Writing;
+using EPrescription.Server.Clients;
+using EPrescription.Signatures.Signing;
+
+namespace EPrescription.Cli;
+
+/// <summary>
+/// `eprx demo --url URL`: the whole flow against a running server in a minute, each step printed — a clinic signs and registers
+/// a prescription, the exchange slip is written to a file, a notebook app links the patient, a pharmacy receives it and reports
+/// the pharmacist-signed dispensing, and the notebook record arrives. Uses the development keys and PKI unless told otherwise.
+/// </summary>
+public sealed class DemoCommand : ICommand
+{
+    public string Usage => "demo [--url URL] [--certs DIR] [--out DIR] [--clinic-key K] [--pharmacy-key K] [--notebook-key K]";
+
+    public string Summary => "Walk through register → slip → link → receive → dispense → notebook record against a running server.";
+
+    public async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = Options.Parse(args, stderr);
+        if (options is null) return ExitCodes.Usage;
+        try
+        {
+            return await new Walkthrough(options, stdout).RunAsync();
+        }
+        catch (DemoStepFailed e)
+        {
+            stderr.WriteLine($"eprx demo: {e.Message}");
+            return ExitCodes.Invalid;
+        }
+        catch (HttpRequestException e)
+        {
+            stderr.WriteLine($"eprx demo: cannot reach {options.Url}: {e.Message}. Start the server first: dotnet run --project src/EPrescription.Api");
+            return ExitCodes.Unreadable;
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"eprx demo: {e.Message}");
+            return ExitCodes.Unreadable;
+        }
+    }
+
+    private sealed record Options(Uri Url, string Certs, string Out, string ClinicKey, string PharmacyKey, string NotebookKey)
+    {
+        public static Options? Parse(string[] args, TextWriter stderr)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+                {
+                    stderr.WriteLine($"eprx demo: unexpected '{args[i]}'.");
+                    return null;
+                }
+                values[args[i][2..]] = args[++i];
+            }
+            var known = new[] { "url", "certs", "out", "clinic-key", "pharmacy-key", "notebook-key" };
+            if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+            {
+                stderr.WriteLine($"eprx demo: unknown option --{unknown}.");
+                return null;
+            }
+            if (!Uri.TryCreate(values.GetValueOrDefault("url", "http://127.0.0.1:5080"), UriKind.Absolute, out var url))
+            {
+                stderr.WriteLine("eprx demo: --url must be an absolute URL such as http://127.0.0.1:5080.");
+                return null;
+            }
+            return new Options(url, values.GetValueOrDefault("certs", "certs-dev"), values.GetValueOrDefault("out", "."),
+                values.GetValueOrDefault("clinic-key", DevClients.Clinic.ApiKey), values.GetValueOrDefault("pharmacy-key", DevClients.Pharmacy.ApiKey),
+                values.GetValueOrDefault("notebook-key", DevClients.NotebookApp.ApiKey));
+        }
+    }
+
+    private sealed class DemoStepFailed(string message) : Exception(message);
+
+    private sealed class Walkthrough(Options options, TextWriter output)
+    {
+        private readonly HttpClient _http = new() { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(60) };
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private int _step;
+
+        public async Task<int> RunAsync()
+        {
+            output.WriteLine($"EPrescription demo against {options.Url}");
+            var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)); // a business date in Japan
+
+            var prescription = WithField(Resource("prescription.txt"), "51", 1, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
+            var doctor = Key("doctor.p12");
+            var signature = new CmsSigner().Sign(prescription, doctor, new SigningOptions { Detached = true });
+            Step($"The clinic's doctor signs a JAHIS10 prescription issued today ({prescription.Length} bytes, detached CMS by {doctor.Certificate.SubjectDN})");
+
+            var registered = await SendAsync(HttpMethod.Post, "/v1/prescriptions", options.ClinicKey,
+                new { document = Convert.ToBase64String(prescription), signature = Convert.ToBase64String(signature) });
+            var id = registered.GetProperty("prescriptionId").GetString()!;
+            var code = registered.GetProperty("exchangeCode").GetString()!;
+            Step($"Registered: prescription ID {id}, exchange code {code}, valid through {registered.GetProperty("expiresOn").GetString()}");
+
+            var slip = await GetTextAsync($"/v1/prescriptions/{id}/slip", options.ClinicKey);
+            Directory.CreateDirectory(options.Out);
+            var slipFile = Path.GetFullPath(Path.Combine(options.Out, $"slip-{id}.html"));
+            await File.WriteAllTextAsync(slipFile, slip);
+            Step($"Exchange slip written to {slipFile} (open it in a browser and print: one A5 page with the QR code)");
+
+            var link = await SendAsync(HttpMethod.Post, "/v1/notebook/links", options.NotebookKey, new { prescriptionId = id, exchangeCode = code });
+            Step($"The patient scans the slip in their notebook app: linked ({link.GetProperty("linkId").GetString()})");
+
+            var received = await SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/receive", options.PharmacyKey, new { exchangeCode = code });
+            var verification = received.GetProperty("verification");
+            Step($"A pharmacy receives it: status {received.GetProperty("status").GetString()}, signed by {verification.GetProperty("signer").GetString()} ({verification.GetProperty("role").GetString()}), signature valid: {verification.GetProperty("valid").GetBoolean()}");
+
+            var dispensing = WithField(Resource("dispensing.csv"), "5", 1, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
+            var pharmacist = Key("pharmacist.p12");
+            var signedDispensing = new CmsSigner().Sign(dispensing, pharmacist, new SigningOptions { Detached = false });
+            var dispensed = await SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/dispensing", options.PharmacyKey,
+                new { signedDocument = Convert.ToBase64String(signedDispensing) });
+            Step($"The pharmacist reports the dispensing (JAHISTC08, signed by {pharmacist.Certificate.SubjectDN}): status {dispensed.GetProperty("status").GetString()}");
+
+            var record = await WaitForRecordAsync(id);
+            var text = System.Text.Encoding.GetEncoding(932).GetString(Convert.FromBase64String(record.GetProperty("document").GetString()!));
+            Step($"The notebook app receives dispensing record {record.GetProperty("id").GetString()}:");
+            foreach (var line in text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Take(12)) output.WriteLine($"        {line}");
+            output.WriteLine($"Done in {_clock.Elapsed.TotalSeconds:0.0} s.");
+            return ExitCodes.Ok;
+        }
+
+        private void Step(string text) => output.WriteLine($"[{++_step}] {_clock.Elapsed.TotalSeconds,5:0.0}s  {text}");
+
+        private async Task<JsonElement> WaitForRecordAsync(string prescriptionId)
+        {
+            string? cursor = null;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                var page = await SendAsync(HttpMethod.Get, "/v1/notebook/records" + (cursor is null ? "" : $"?after={Uri.EscapeDataString(cursor)}"), options.NotebookKey, null);
+                foreach (var record in page.GetProperty("records").EnumerateArray())
+                {
+                    if (record.GetProperty("prescriptionId").GetString() == prescriptionId) return record.Clone();
+                }
+                cursor = page.GetProperty("nextCursor").GetString() ?? cursor;
+                if (!page.GetProperty("hasMore").GetBoolean()) await Task.Delay(250);
+            }
+            throw new DemoStepFailed("the notebook record did not arrive within 30 s; is the notebook sync running (Bus__RunNotebookSync)?");
+        }
+
+        private async Task<JsonElement> SendAsync(HttpMethod method, string path, string key, object? body)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            if (body is not null) request.Content = JsonContent.Create(body);
+            using var response = await _http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode) throw new DemoStepFailed($"{method} {path} answered {(int)response.StatusCode}: {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+
+        private async Task<string> GetTextAsync(string path, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await _http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode ? text : throw new DemoStepFailed($"GET {path} answered {(int)response.StatusCode}: {text}");
+        }
+
+        private SigningKey Key(string file)
+        {
+            var path = Path.Combine(options.Certs, "signers", file);
+            if (!File.Exists(path)) throw new IOException($"{path} not found: run the demo from the repository root, or pass --certs with the development PKI folder.");
+            return SigningKey.FromPkcs12File(path, "dev-only");
+        }
+
+        private static byte[] Resource(string name)
+        {
+            using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream($"EPrescription.Cli.Demo.{name}")!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+
+        /// <summary>The document with one field of the first record of that number replaced, written back canonically.</summary>
+        private static byte[] WithField(byte[] bytes, string record, int position, string value)
+        {
+            var document = JahisReader.Read(bytes);
+            var records = document.Records.Select(r => r.Number == record
+                ? new JahisRecord(r.Line, r.Values.Select((v, i) => i == position ? value : v).ToArray())
+                : r).ToList();
+            return JahisWriter.Write(records);
+        }
+    }
+}
