@@ -18,6 +18,7 @@ EPRX_PG_VERSION=15  # the Debian 12 server; the brief pins 15
 EPRX_PG_CLUSTER="${EPRX_PG_CLUSTER:-main}"
 EPRX_PG_USER="${EPRX_PG_USER:-eprx}"
 EPRX_PG_PASSWORD="${EPRX_PG_PASSWORD:-eprx}"
+EPRX_PG_MAX_CONNECTIONS="${EPRX_PG_MAX_CONNECTIONS:-400}"
 EPRX_PG_DATABASE="${EPRX_PG_DATABASE:-eprx_test}"
 EPRX_RABBIT_PORT=5672
 EPRX_SERVICE_TIMEOUT="${EPRX_SERVICE_TIMEOUT:-180}"
@@ -85,6 +86,19 @@ eprx_ensure_postgres() {
   local port
   port="$(eprx_pg_port)"
   EPRX_PG_PORT="$port"
+
+  # Test projects run at once, each service instance with its own connection pool: Debian's default of 100 connections
+  # runs out. Raise it in the cluster's config before the server starts (or restart it once if it is already up).
+  local conf="/etc/postgresql/$EPRX_PG_VERSION/$EPRX_PG_CLUSTER/conf.d/eprx-tests.conf"
+  if [ ! -f "$conf" ]; then
+    eprx_log "setting max_connections = $EPRX_PG_MAX_CONNECTIONS for the test cluster ($conf)"
+    eprx_root mkdir -p "$(dirname "$conf")"
+    printf 'max_connections = %s\n' "$EPRX_PG_MAX_CONNECTIONS" | eprx_root tee "$conf" >/dev/null
+    if pg_isready -q -h 127.0.0.1 -p "$port" -t 2; then
+      eprx_root pg_ctlcluster "$EPRX_PG_VERSION" "$EPRX_PG_CLUSTER" restart </dev/null >&2 ||
+        eprx_die "pg_ctlcluster $EPRX_PG_VERSION $EPRX_PG_CLUSTER restart failed"
+    fi
+  fi
 
   if ! pg_isready -q -h 127.0.0.1 -p "$port" -t 2; then
     eprx_log "starting PostgreSQL $EPRX_PG_VERSION/$EPRX_PG_CLUSTER on port $port"

@@ -152,10 +152,13 @@ public static class ApiApplication
                 bus.AddConsumer<RecordDispensingConsumer, PrescriptionConsumerDefinition<RecordDispensingConsumer>>();
             }
             if (options.RunNotebookSync) bus.AddConsumer<DispensingRecordedConsumer, DispensingRecordedConsumerDefinition>();
-            bus.AddRequestClient<Contracts.ReceivePrescription>(options.RequestTimeout);
-            bus.AddRequestClient<Contracts.ReturnPrescription>(options.RequestTimeout);
-            bus.AddRequestClient<Contracts.RecordDispensing>(options.RequestTimeout);
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, false));
+            var endpoints = new KebabCaseEndpointNameFormatter(options.EndpointPrefix, false);
+            bus.SetEndpointNameFormatter(endpoints);
+            // Requests go straight to this deployment's own queues: published, they would reach the queues of every deployment
+            // sharing the broker, and the first of them to answer (from its own database) would win.
+            bus.AddRequestClient<Contracts.ReceivePrescription>(QueueOf<ReceivePrescriptionConsumer>(endpoints), options.RequestTimeout);
+            bus.AddRequestClient<Contracts.ReturnPrescription>(QueueOf<ReturnPrescriptionConsumer>(endpoints), options.RequestTimeout);
+            bus.AddRequestClient<Contracts.RecordDispensing>(QueueOf<RecordDispensingConsumer>(endpoints), options.RequestTimeout);
 
             if (options.Transport == BusTransport.RabbitMq)
             {
@@ -183,10 +186,14 @@ public static class ApiApplication
         if (options.RunNotebookSync) builder.Services.AddHostedService<WebhookDispatcher>();
     }
 
+    private static Uri QueueOf<TConsumer>(IEndpointNameFormatter endpoints) where TConsumer : class, IConsumer =>
+        new($"queue:{endpoints.Consumer<TConsumer>()}");
+
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
     public static async Task<IReadOnlyList<DevClient>> PrepareAsync(WebApplication app)
     {
-        await app.Services.GetRequiredService<Migrator>().MigrateAsync();
+        // In a multi-process deployment one role migrates and the others wait for it (compose.yaml: the prescription server).
+        if (app.Configuration.GetValue("Database:Migrate", true)) await app.Services.GetRequiredService<Migrator>().MigrateAsync();
         var seed = app.Configuration.GetValue<bool?>("DevClients:Seed")
             ?? app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.Sqlite;
         return seed ? await DevClients.SeedAsync(app.Services.GetRequiredService<ClientStore>()) : [];
