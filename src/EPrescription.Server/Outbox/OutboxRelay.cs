@@ -30,7 +30,31 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         public string? CorrelationId { get; init; }
     }
 
+    // Released when this process commits a transaction (which may have written outbox rows); many commits coalesce into one wake.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); } catch (SemaphoreFullException) { } // another commit woke it already
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        database.Committed += Wake;
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            database.Committed -= Wake;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -51,7 +75,9 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
             var delay = failures == 0 ? options.Value.OutboxPollInterval : TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
             try
             {
-                await Task.Delay(delay, time, stoppingToken);
+                // Rows written by other processes are found by the poll; this process's own commits wake the relay at once.
+                if (failures == 0) await _wake.WaitAsync(delay, stoppingToken);
+                else await Task.Delay(delay, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -23,6 +23,12 @@ public sealed class Database
 
     public SqlDialect Dialect { get; }
 
+    /// <summary>
+    /// Raised after every committed transaction of this process, so the outbox relay can publish at once instead of waiting for
+    /// its next poll. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? Committed;
+
     public string ConnectionString { get; }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
@@ -47,6 +53,7 @@ public sealed class Database
             : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var result = await work(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
+        Committed?.Invoke();
         return result;
     }
 
