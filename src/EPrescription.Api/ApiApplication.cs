@@ -75,13 +75,21 @@ public static class ApiApplication
         AddBus(builder);
         services.AddSingleton<ClientAuthentication>();
         services.AddSingleton<AuditAndProblems>();
-        services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", options =>
         {
-            document.Info.Title = "EPrescription API";
-            document.Info.Version = "v1";
-            document.Info.Description = "Electronic-prescription brokerage: clinics register signed JAHIS prescriptions, pharmacies redeem them, notebook apps receive dispensing records.";
-            return Task.CompletedTask;
-        }));
+            // Use cases nest their Request/Response types (Register.Request, LinkPatient.Request): name schemas after both, so
+            // each operation points at its own body and not at another "Request".
+            options.CreateSchemaReferenceId = type => type.Type.DeclaringType is { } outer && !type.Type.IsGenericType
+                ? outer.Name + type.Type.Name
+                : Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "EPrescription API";
+                document.Info.Version = "v1";
+                document.Info.Description = "Electronic-prescription brokerage: clinics register signed JAHIS prescriptions, pharmacies redeem them, notebook apps receive dispensing records.";
+                return Task.CompletedTask;
+            });
+        });
         // MassTransit registers its own "masstransit-bus" check, tagged "ready".
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

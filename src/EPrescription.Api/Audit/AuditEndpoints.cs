@@ -9,6 +9,8 @@ namespace EPrescription.Api.Audit;
 /// <summary>GET /v1/audit?prescriptionId=ID: the operator's view of who did what to a prescription.</summary>
 public static class AuditEndpoints
 {
+    public sealed record AuditTrail(string PrescriptionId, IReadOnlyList<AuditEntry> Entries);
+
     public static void Map(RouteGroupBuilder v1) =>
         v1.MapGet("/audit", async (string? prescriptionId, AuditLog audit, HttpContext http) =>
             {
@@ -16,7 +18,7 @@ public static class AuditEndpoints
                     throw new DomainException(ErrorCodes.RequestInvalid, "Name the prescription: /v1/audit?prescriptionId=ID.");
                 var id = PrescriptionId.TryParse(prescriptionId, out var parsed) ? parsed.ToString() : prescriptionId;
                 var entries = await audit.ForPrescriptionAsync(id, http.RequestAborted);
-                return TypedResults.Ok(new { prescriptionId = id, entries });
+                return TypedResults.Ok(new AuditTrail(id, entries));
             })
             .RequireRole(ClientRole.Admin)
             .WithTags("Operations")

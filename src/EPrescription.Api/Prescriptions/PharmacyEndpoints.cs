@@ -31,6 +31,11 @@ public static class PharmacyEndpoints
 
     public sealed record DispensingRequest(string? Document, string? Signature, string? SignedDocument, string? Encoding);
 
+    public sealed record ReturnResponse(string PrescriptionId, string Status, DateTime ReturnedAt);
+
+    public sealed record DispensingResponse(
+        string DispensingId, string PrescriptionId, string Status, DateOnly DispensedOn, string Pharmacist, JsonElement Substitutions, DateTime RecordedAt);
+
     public static void Map(RouteGroupBuilder v1)
     {
         var prescriptions = v1.MapGroup("/prescriptions").WithTags("Pharmacies");
@@ -57,7 +62,7 @@ public static class PharmacyEndpoints
                 var caller = http.Caller();
                 var reply = await RequestAsync<ReturnPrescription, PrescriptionStatusChanged>(client,
                     new ReturnPrescription(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId), http);
-                return TypedResults.Ok(new { reply.PrescriptionId, reply.Status, returnedAt = reply.ChangedAt });
+                return TypedResults.Ok(new ReturnResponse(reply.PrescriptionId, reply.Status, reply.ChangedAt));
             })
             .RequireRole(ClientRole.Pharmacy)
             .WithMetadata(new AuditAction("prescription.return"))
@@ -71,11 +76,8 @@ public static class PharmacyEndpoints
                 var caller = http.Caller();
                 var reply = await RequestAsync<RecordDispensing, DispensingAccepted>(client,
                     new RecordDispensing(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId, document, signature, detached, body.Encoding), http);
-                return TypedResults.Ok(new
-                {
-                    reply.DispensingId, reply.PrescriptionId, reply.Status, reply.DispensedOn, reply.Pharmacist,
-                    substitutions = Parse(reply.Substitutions), reply.RecordedAt,
-                });
+                return TypedResults.Ok(new DispensingResponse(reply.DispensingId, reply.PrescriptionId, reply.Status, reply.DispensedOn,
+                    reply.Pharmacist, Parse(reply.Substitutions), reply.RecordedAt));
             })
             .RequireRole(ClientRole.Pharmacy)
             .WithMetadata(new AuditAction("prescription.dispense"))
