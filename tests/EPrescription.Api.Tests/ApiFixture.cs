@@ -29,8 +29,11 @@ public sealed class ApiFixture : IAsyncDisposable
     /// <summary>The providers every scenario runs on (the argument of [TestFixtureSource]).</summary>
     public static IEnumerable<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql, DatabaseProvider.SqlServer];
 
-    /// <summary>A database of this test project's own, so test projects running at once do not reset each other's data.</summary>
-    private const string DatabaseName = "eprx_api_tests";
+    /// <summary>
+    /// A database of this test project's own, so test projects running at once do not reset each other's data;
+    /// EPRX_TEST_DATABASE_NAME gives one run a name of its own (two runs of this project at once on one server).
+    /// </summary>
+    private static readonly string DatabaseName = Environment.GetEnvironmentVariable("EPRX_TEST_DATABASE_NAME") is { Length: > 0 } name ? name : "eprx_api_tests";
 
     private static readonly Dictionary<(DatabaseProvider, BusTransport), ApiFixture> Started = [];
     private static readonly SemaphoreSlim Lock = new(1, 1);
@@ -88,6 +91,20 @@ public sealed class ApiFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A service of its own, not shared, on the database named by <paramref name="databaseSuffix"/> (emptied and seeded when
+    /// <paramref name="reset"/>, else as an earlier instance on that database left it), with <paramref name="configure"/>
+    /// applied after the usual test configuration and <paramref name="arguments"/> on its command line (where the bus settings
+    /// go). Several instances on one suffix share one database, as a scaled-out deployment does. The caller disposes it.
+    /// </summary>
+    public static async Task<ApiFixture> StartInstanceAsync(DatabaseProvider provider, string databaseSuffix, bool reset,
+        IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var fixture = await StartAsync(provider, BusTransport.InMemory, databaseSuffix, arguments, configure);
+        if (reset) await fixture.ResetAsync();
+        return fixture;
+    }
+
     /// <summary>Stops every started service (from the assembly's one-time tear-down).</summary>
     public static async Task StopAllAsync()
     {
@@ -124,13 +141,14 @@ public sealed class ApiFixture : IAsyncDisposable
             Assert.That(await CountAsync(table), Is.Zero, $"rows in {table} after a refused request");
     }
 
-    private static async Task<ApiFixture> StartAsync(DatabaseProvider provider, BusTransport transport)
+    private static async Task<ApiFixture> StartAsync(DatabaseProvider provider, BusTransport transport, string? databaseSuffix = null,
+        IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null)
     {
         var rabbitMq = transport == BusTransport.RabbitMq ? Environment.GetEnvironmentVariable("EPRX_TEST_RABBITMQ") : null;
         if (transport == BusTransport.RabbitMq && string.IsNullOrWhiteSpace(rabbitMq))
             Assert.Ignore("EPRX_TEST_RABBITMQ is not set: run the tests through scripts/test.sh, which starts RabbitMQ and sets it.");
         // A database of its own per transport, so one service's outbox relay never publishes another's events.
-        var suffix = transport == BusTransport.InMemory ? "" : "_" + transport.ToString().ToLowerInvariant();
+        var suffix = databaseSuffix ?? (transport == BusTransport.InMemory ? "" : "_" + transport.ToString().ToLowerInvariant());
         var (connectionString, sqliteFile) = ConnectionString(provider, suffix);
         var logs = new LogCollector();
         var clock = new TestClock();
@@ -151,6 +169,7 @@ public sealed class ApiFixture : IAsyncDisposable
                 "--Bus:RequestTimeout=00:00:10",
             ];
         }
+        if (arguments is not null) args = [.. args, .. arguments];
         var app = ApiApplication.Build(args, builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -162,11 +181,17 @@ public sealed class ApiFixture : IAsyncDisposable
                 ["Signatures:WatchForChanges"] = "false",
                 ["PatientKeys:Secret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["DevClients:Seed"] = "true",
+                // Webhook retries in fractions of a second, so delivery scenarios (failing, timing out, parking) stay quick.
+                ["NotebookSync:Webhooks:BaseDelay"] = "00:00:00.100",
+                ["NotebookSync:Webhooks:MaxDelay"] = "00:00:00.500",
+                ["NotebookSync:Webhooks:Timeout"] = "00:00:01",
+                ["NotebookSync:Webhooks:PollInterval"] = "00:00:00.100",
             });
             builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
         });
         await ApiApplication.PrepareAsync(app);
         await app.StartAsync();
@@ -228,7 +253,7 @@ public sealed class ApiFixture : IAsyncDisposable
         var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(uri) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var endpoint in new[] { "receive-prescription", "return-prescription", "record-dispensing" })
+        foreach (var endpoint in new[] { "receive-prescription", "return-prescription", "record-dispensing", "dispensing-recorded" })
         {
             foreach (var queue in new[] { $"{prefix}-{endpoint}", $"{prefix}-{endpoint}_error", $"{prefix}-{endpoint}_skipped" })
             {

@@ -19,7 +19,7 @@ public abstract class ApiScenario(DatabaseProvider provider, BusTransport transp
     /// <summary>The bus between the HTTP edge and the prescription server (in memory unless a scenario asks for RabbitMQ).</summary>
     protected BusTransport Transport { get; } = transport;
 
-    protected ApiFixture Api { get; private set; } = null!;
+    protected ApiFixture Api { get; set; } = null!;
 
     protected static DevClient Clinic => DevClients.Clinic;
 

@@ -137,7 +137,7 @@ public sealed class ClientsCommand : ICommand
     private static string Instant(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Terminal columns: East Asian wide and full-width characters take two, so Japanese names still line up.</summary>
-    private static int DisplayWidth(string text)
+    internal static int DisplayWidth(string text)
     {
         var width = 0;
         foreach (var rune in text.EnumerateRunes())

@@ -59,6 +59,7 @@ public static class LinkPatient
                 }
 
                 // The linking prescription's own dispensing, if it came before the link.
+                await RecordWriter.LockFeedAsync(connection, transaction, app.ClientId);
                 var added = 0;
                 var dispensing = await connection.QuerySingleOrDefaultAsync<DispensingSource>(
                     DispensingSource.Select + " WHERE d.prescription_id = @prescription", new { prescription = row.Id }, transaction);

@@ -19,7 +19,17 @@ internal sealed class DispensingRecordedConsumer(ProcessedMessages processed, Re
                 ?? throw new InvalidOperationException($"Dispensing {context.Message.DispensingId} is not in the database.");
             var links = await connection.QueryAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.patient_key = @patientKey",
                 new { patientKey = dispensing.PatientKey }, transaction);
-            foreach (var link in links) await records.AddAsync(connection, transaction, link, dispensing);
+            foreach (var link in links.OrderBy(l => l.AppClientId, StringComparer.Ordinal)) // one lock order: no deadlocks
+            {
+                await RecordWriter.LockFeedAsync(connection, transaction, link.AppClientId);
+                // Events may be consumed out of order (concurrent consumers, retries, a backlog after an outage): the patient's
+                // earlier dispensings since the link whose events have not been consumed yet are recorded first, so records follow
+                // dispensing order. Their own events then find them recorded and add nothing.
+                var due = await connection.QueryAsync<DispensingSource>(
+                    DispensingSource.Select + " WHERE d.patient_key = @patientKey AND (d.id = @id OR (d.sequence < @sequence AND d.recorded_at >= @linkedAt)) ORDER BY d.sequence",
+                    new { patientKey = dispensing.PatientKey, id = dispensing.Id, sequence = dispensing.Sequence, linkedAt = link.CreatedAt }, transaction);
+                foreach (var earlierOrThis in due) await records.AddAsync(connection, transaction, link, earlierOrThis);
+            }
         }, context.CancellationToken);
 }
 

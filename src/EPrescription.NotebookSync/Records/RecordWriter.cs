@@ -11,7 +11,7 @@ internal sealed class DispensingSource
 {
     public const string Select =
         """
-        SELECT d.id AS Id, d.prescription_id AS PrescriptionId, d.patient_key AS PatientKey, d.dispensed_on AS DispensedOn,
+        SELECT d.id AS Id, d.prescription_id AS PrescriptionId, d.patient_key AS PatientKey, d.dispensed_on AS DispensedOn, d.sequence AS Sequence,
                d.document AS Document, p.document AS PrescriptionDocument, p.document_encoding AS PrescriptionEncoding
         FROM dispensings d JOIN prescriptions p ON p.id = d.prescription_id
         """;
@@ -20,6 +20,7 @@ internal sealed class DispensingSource
     public string PrescriptionId { get; init; } = "";
     public string PatientKey { get; init; } = "";
     public DateOnly DispensedOn { get; init; }
+    public long Sequence { get; init; }
     public byte[] Document { get; init; } = [];
     public byte[] PrescriptionDocument { get; init; } = [];
     public string PrescriptionEncoding { get; init; } = "";
@@ -32,6 +33,7 @@ internal sealed class LinkRow
     public string AppClientId { get; init; } = "";
     public string PatientKey { get; init; } = "";
     public string? WebhookUrl { get; init; }
+    public DateTime CreatedAt { get; init; }
 }
 
 /// <summary>
@@ -43,9 +45,17 @@ internal sealed class RecordWriter(TimeProvider time)
 {
     public const string SelectLinks =
         """
-        SELECT l.id AS Id, l.app_client_id AS AppClientId, l.patient_key AS PatientKey, c.webhook_url AS WebhookUrl
+        SELECT l.id AS Id, l.app_client_id AS AppClientId, l.patient_key AS PatientKey, c.webhook_url AS WebhookUrl, l.created_at AS CreatedAt
         FROM notebook_links l JOIN clients c ON c.id = l.app_client_id
         """;
+
+    /// <summary>
+    /// Holds the app's feed until the transaction ends, before any of its records is added. Feed positions are drawn when a
+    /// record is inserted; without the lock, on PostgreSQL or SQL Server a later position could commit first and an app paging
+    /// with its cursor would pass the earlier one for good, and two dispensings of one patient could be recorded in either order.
+    /// </summary>
+    public static Task LockFeedAsync(DbConnection connection, DbTransaction transaction, string appClientId) =>
+        connection.ExecuteAsync("UPDATE clients SET name = name WHERE id = @app", new { app = appClientId }, transaction);
 
     public async Task<bool> AddAsync(DbConnection connection, DbTransaction transaction, LinkRow link, DispensingSource dispensing)
     {
