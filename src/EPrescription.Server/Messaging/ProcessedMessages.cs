@@ -31,7 +31,7 @@ public sealed class ProcessedMessages(Database database)
             return await database.InTransactionAsync(async (connection, transaction) =>
             {
                 var earlier = await connection.QuerySingleOrDefaultAsync<(string? Type, string? Reply)>(
-                    "SELECT response_type, response FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
+                    SelectReply,
                     new { consumer, id = messageId.ToString() }, transaction);
                 if (earlier.Type is not null && earlier.Reply is not null && ReplyTypes.TryGetValue(earlier.Type, out var type))
                     return JsonSerializer.Deserialize(earlier.Reply, type)!;
@@ -57,13 +57,22 @@ public sealed class ProcessedMessages(Database database)
         }
         catch (DbException e) when (database.Dialect.IsUniqueViolation(e))
         {
-            // The same message handled concurrently by another consumer instance: answer as that one did.
-            await using var connection = await database.OpenAsync(cancellationToken);
-            var other = await connection.QuerySingleAsync<(string Type, string Reply)>(
-                "SELECT response_type, response FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
-                new { consumer, id = messageId.ToString() });
-            return JsonSerializer.Deserialize(other.Reply, ReplyTypes[other.Type])!;
+            // Only a concurrent handling of the same message counts as done: answer as that one did. Any other duplicate key
+            // is a real failure, rethrown so the bus retries and, failing that, moves the message to the error queue.
+            var other = await EarlierReplyAsync(consumer, messageId, cancellationToken);
+            if (other.Type is null || other.Reply is null || !ReplyTypes.TryGetValue(other.Type, out var type)) throw;
+            return JsonSerializer.Deserialize(other.Reply, type)!;
         }
+    }
+
+    private const string SelectReply = "SELECT response_type, response FROM processed_messages WHERE consumer = @consumer AND message_id = @id";
+
+    private async Task<(string? Type, string? Reply)> EarlierReplyAsync(string consumer, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<(string? Type, string? Reply)>(
+            SelectReply,
+            new { consumer, id = messageId.ToString() });
     }
 
     /// <summary>
@@ -90,7 +99,13 @@ public sealed class ProcessedMessages(Database database)
         }
         catch (DbException e) when (database.Dialect.IsUniqueViolation(e))
         {
-            return false; // handled concurrently by another instance
+            // Handled concurrently by another instance: nothing more to do. Any other duplicate key is a real failure.
+            await using var connection = await database.OpenAsync(cancellationToken);
+            var seen = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM processed_messages WHERE consumer = @consumer AND message_id = @id",
+                new { consumer, id = messageId.ToString() });
+            if (seen == 0) throw;
+            return false;
         }
     }
 
