@@ -194,8 +194,12 @@ public static class ApiApplication
         if (options.RunNotebookSync) builder.Services.AddHostedService<WebhookDispatcher>();
     }
 
+    /// <summary>
+    /// The consumer's endpoint, by its exchange: a "queue:" address would declare the queue as a classic one, which RabbitMQ
+    /// refuses for the quorum queue the endpoint declared.
+    /// </summary>
     private static Uri QueueOf<TConsumer>(IEndpointNameFormatter endpoints) where TConsumer : class, IConsumer =>
-        new($"queue:{endpoints.Consumer<TConsumer>()}");
+        new($"exchange:{endpoints.Consumer<TConsumer>()}");
 
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
     public static async Task<IReadOnlyList<DevClient>> PrepareAsync(WebApplication app)
