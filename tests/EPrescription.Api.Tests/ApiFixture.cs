@@ -216,7 +216,20 @@ public sealed class ApiFixture : IAsyncDisposable
         {
             if (_respawner is not null)
             {
-                await _respawner.ResetAsync(connection);
+                // The service's background work (outbox relay, expiry sweeper) may hold a row Respawn deletes: a deadlock
+                // the database resolves by cancelling one side, which may be the reset. Once more is enough.
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await _respawner.ResetAsync(connection);
+                        break;
+                    }
+                    catch (System.Data.Common.DbException e) when (attempt < 3 && e is PostgresException { SqlState: "40P01" } or SqlException { Number: 1205 })
+                    {
+                        await Task.Delay(100);
+                    }
+                }
             }
             else
             {
