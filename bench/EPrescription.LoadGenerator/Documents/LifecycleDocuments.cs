@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EPrescription.Formats.Reading;
+using EPrescription.Formats.Writing;
+using EPrescription.Signatures.Signing;
+
+namespace EPrescription.LoadGenerator.Documents;
+
+/// <summary>One signed prescription, ready to register: the exact bytes, the detached CMS, and the registration body.</summary>
+internal sealed record SignedPrescription(string DocumentBase64, string SignatureBase64)
+{
+    /// <summary>POST /v1/prescriptions body, built once so the generator spends no CPU on it during the run.</summary>
+    public byte[] RegisterBody { get; } = Encoding.UTF8.GetBytes($"{{\"document\":\"{DocumentBase64}\",\"signature\":\"{SignatureBase64}\"}}");
+}
+
+/// <summary>
+/// The documents of a lifecycle, signed with the development PKI before the timed run: a pool of distinct prescriptions (the
+/// server answers a second registration of the same signed bytes with the first answer) and one dispensing that fits them all.
+/// Every prescription is the shared sample issued today (Japan time) for the same patient, so one notebook link covers them
+/// all; they differ only in the patient code of record 11, which is not part of the patient's identity.
+/// </summary>
+internal sealed class LifecycleDocuments
+{
+    private readonly byte[] _prescription;
+    private readonly SigningKey _doctor;
+    private readonly string _runTag = RunTag();
+    private long _issued;
+
+    private LifecycleDocuments(byte[] prescription, SigningKey doctor, byte[] signedDispensing)
+    {
+        _prescription = prescription;
+        _doctor = doctor;
+        SignedDispensing = signedDispensing;
+        DispenseBody = Encoding.UTF8.GetBytes($"{{\"signedDocument\":\"{Convert.ToBase64String(signedDispensing)}\"}}");
+    }
+
+    /// <summary>The pharmacist-signed JAHISTC08 dispensing (CMS with the content inside).</summary>
+    public byte[] SignedDispensing { get; }
+
+    /// <summary>POST /v1/prescriptions/{id}/dispensing body.</summary>
+    public byte[] DispenseBody { get; }
+
+    public static LifecycleDocuments Load(string certs)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)).ToString("yyyyMMdd", CultureInfo.InvariantCulture); // business date in Japan
+        var doctor = Key(certs, "doctor.p12");
+        var pharmacist = Key(certs, "pharmacist.p12");
+        var prescription = WithField(Resource("prescription.txt"), "51", 1, today);
+        var dispensing = WithField(Resource("dispensing.csv"), "5", 1, today);
+        var signedDispensing = new CmsSigner().Sign(dispensing, pharmacist, new SigningOptions { Detached = false });
+        return new LifecycleDocuments(prescription, doctor, signedDispensing);
+    }
+
+    /// <summary>Signs <paramref name="count"/> new distinct prescriptions on every core.</summary>
+    public IReadOnlyList<SignedPrescription> Sign(int count)
+    {
+        var signed = new ConcurrentBag<SignedPrescription>();
+        Parallel.For(0, count, () => new CmsSigner(), (_, _, signer) =>
+        {
+            var number = Interlocked.Increment(ref _issued);
+            // Record 11 field 1 (患者コード, up to 15 characters): unique per run and per document.
+            var document = WithField(_prescription, "11", 1, _runTag + number.ToString("D10", CultureInfo.InvariantCulture));
+            var signature = signer.Sign(document, _doctor, new SigningOptions { Detached = true });
+            signed.Add(new SignedPrescription(Convert.ToBase64String(document), Convert.ToBase64String(signature)));
+            return signer;
+        }, _ => { });
+        return [.. signed];
+    }
+
+    private static string RunTag()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        return new string(RandomNumberGenerator.GetItems<char>(alphabet, 5));
+    }
+
+    private static SigningKey Key(string certs, string file)
+    {
+        var path = Path.Combine(certs, "signers", file);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found: run from the repository root, or pass --certs with the development PKI folder.");
+        return SigningKey.FromPkcs12File(path, "dev-only");
+    }
+
+    private static byte[] Resource(string name)
+    {
+        using var stream = typeof(LifecycleDocuments).Assembly.GetManifestResourceStream($"EPrescription.LoadGenerator.{name}")!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>The document with one field of the first record of that number replaced, written back canonically.</summary>
+    private static byte[] WithField(byte[] bytes, string record, int position, string value)
+    {
+        var document = JahisReader.Read(bytes);
+        var records = document.Records.Select(r => r.Number == record
+            ? new JahisRecord(r.Line, r.Values.Select((v, i) => i == position ? value : v).ToArray())
+            : r).ToList();
+        return JahisWriter.Write(records);
+    }
+}

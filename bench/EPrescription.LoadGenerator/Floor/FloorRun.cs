@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Dapper;
+using EPrescription.Contracts;
+using EPrescription.LoadGenerator.Documents;
+using EPrescription.LoadGenerator.Measuring;
+using EPrescription.NotebookSync.Links;
+using EPrescription.NotebookSync.Records;
+using EPrescription.Server;
+using EPrescription.Server.Clients;
+using EPrescription.Server.Messaging;
+using EPrescription.Server.Prescriptions;
+using EPrescription.Server.Storage;
+using EPrescription.Signatures.Trust;
+using EPrescription.Signatures.Verification;
+using Microsoft.Extensions.Options;
+
+namespace EPrescription.LoadGenerator.Floor;
+
+internal sealed record FloorOptions(DatabaseProvider Provider, string? ConnectionString, int Clients, TimeSpan Duration, TimeSpan Warmup,
+    int? Pool, string Certs, string? JsonFile);
+
+/// <summary>
+/// The floor: what a lifecycle costs with no HTTP and no bus. The same use-case handlers the server runs, called in process on
+/// a fresh database — register (prescriber's signature verified, one commit), receive (one commit), dispense (pharmacist's
+/// signature verified, one commit), and the notebook record written by <see cref="RecordWriter"/> in its own transaction with
+/// its processed-message record, as the DispensingRecordedConsumer does. What the server adds on top — HTTP, API-key lookups,
+/// audit entries, the bus round trips, the outbox relay, the feed — is the difference to a normal run.
+/// </summary>
+internal sealed class FloorRun(FloorOptions options, TextWriter progress)
+{
+    private readonly Dictionary<string, Latencies> _latencies = new[]
+    {
+        Operations.Register, Operations.Receive, Operations.Dispense, Operations.RecordWritten, Operations.Lifecycle,
+    }.ToDictionary(o => o, _ => new Latencies(), StringComparer.Ordinal);
+    private readonly ErrorCounts _errors = new();
+    private long _completed;
+    private long _started;
+
+    public async Task<Report> RunAsync()
+    {
+        var (connectionString, sqliteFolder) = ConnectionString();
+        try
+        {
+            return await RunOnAsync(new Database(options.Provider, connectionString));
+        }
+        finally
+        {
+            if (sqliteFolder is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(sqliteFolder, recursive: true);
+            }
+        }
+    }
+
+    private async Task<Report> RunOnAsync(Database database)
+    {
+        var time = TimeProvider.System;
+        await new Migrator(database).MigrateAsync();
+        await DevClients.SeedAsync(new ClientStore(database, time));
+
+        using var trust = new TrustStore(new TrustStoreOptions
+        {
+            TrustAnchors = [Path.Combine(options.Certs, "trust")],
+            Crls = [Path.Combine(options.Certs, "trust")],
+        });
+        var verifier = new CmsSignatureVerifier(trust, time);
+        var patientKeys = new PatientKeys(Options.Create(new PatientKeyOptions { Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
+        var store = new PrescriptionStore(database, time);
+        var processed = new ProcessedMessages(database);
+        var steps = new Steps(
+            new Register.Handler(database, verifier, patientKeys, time),
+            new Receive.Handler(store, processed, time),
+            new Dispense.Handler(store, processed, verifier, time),
+            processed,
+            new RecordWriter(time));
+
+        var documents = LifecycleDocuments.Load(options.Certs);
+        var pool = new PrescriptionPool(documents);
+        pool.TopUp(options.Warmup > TimeSpan.Zero ? Math.Max(200, options.Clients * 50) : options.Pool ?? 5000, progress);
+
+        // The notebook link every lifecycle's record is written for, as in a normal run.
+        if (!pool.TryTake(out var first)) throw new InvalidOperationException("The pool is empty.");
+        var linking = await steps.Register.HandleAsync(new Register.Request(first.DocumentBase64, first.SignatureBase64, null, null), Callers.Clinic(), null);
+        await new LinkPatient.Handler(database, store, steps.Records, time).HandleAsync(
+            new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
+
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            var warmupClock = Stopwatch.StartNew();
+            await RunPhaseAsync("floor warm-up", options.Warmup, measured: false, steps, documents, pool);
+            var warmupRate = Interlocked.Read(ref _started) / warmupClock.Elapsed.TotalSeconds;
+            progress.WriteLine($"Floor warm-up: {warmupRate:0.0} lifecycles/s started.");
+            pool.TopUp(options.Pool ?? PrescriptionPool.TargetFor(warmupRate, options.Duration, options.Clients, 5000), progress);
+        }
+
+        Interlocked.Exchange(ref _completed, 0);
+        Interlocked.Exchange(ref _started, 0);
+        var startedAt = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await RunPhaseAsync("floor", options.Duration, measured: true, steps, documents, pool);
+        var window = clock.Elapsed;
+        var completed = Interlocked.Read(ref _completed);
+        return new Report(Report.FloorKind, $"{options.Provider}", options.Clients, Environment.ProcessorCount, startedAt,
+            Math.Round(window.TotalSeconds, 2), completed, Math.Round(completed / window.TotalSeconds, 1),
+            _latencies.ToDictionary(l => l.Key, l => l.Value.Summarise()), _errors.Total, _errors.Snapshot(), 0, pool.Exhausted, null);
+    }
+
+    private async Task RunPhaseAsync(string phase, TimeSpan length, bool measured, Steps steps, LifecycleDocuments documents, PrescriptionPool pool)
+    {
+        var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
+        using var phaseOver = new CancellationTokenSource();
+        var report = new Progress(progress, () => Interlocked.Read(ref _completed), () => _errors.Total, null, null)
+            .RunAsync(phase, length, phaseOver.Token);
+        var workers = Enumerable.Range(0, options.Clients).Select(_ => Task.Run(() => WorkAsync(end, measured, steps, documents, pool))).ToList();
+        await Task.WhenAll(workers);
+        await phaseOver.CancelAsync();
+        await report;
+    }
+
+    private async Task WorkAsync(long end, bool measured, Steps steps, LifecycleDocuments documents, PrescriptionPool pool)
+    {
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            if (!pool.TryTake(out var prescription)) return;
+            Interlocked.Increment(ref _started);
+            var step = Operations.Register;
+            try
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                var correlation = Guid.NewGuid();
+                var registered = (await steps.Register.HandleAsync(
+                    new Register.Request(prescription.DocumentBase64, prescription.SignatureBase64, null, null), Callers.Clinic(correlation), null)).Response;
+                var t1 = Stopwatch.GetTimestamp();
+
+                step = Operations.Receive;
+                Expect<PrescriptionHandedOver>(await steps.Receive.HandleAsync(
+                    new ReceivePrescription(Guid.NewGuid(), correlation, registered.PrescriptionId, registered.ExchangeCode, DevClients.Pharmacy.Id)));
+                var t2 = Stopwatch.GetTimestamp();
+
+                step = Operations.Dispense;
+                var accepted = Expect<DispensingAccepted>(await steps.Dispense.HandleAsync(new RecordDispensing(
+                    Guid.NewGuid(), correlation, registered.PrescriptionId, DevClients.Pharmacy.Id, [], documents.SignedDispensing, false, null)));
+                var t3 = Stopwatch.GetTimestamp();
+
+                step = Operations.RecordWritten;
+                await WriteRecordAsync(steps, accepted.DispensingId);
+                var t4 = Stopwatch.GetTimestamp();
+
+                Interlocked.Increment(ref _completed);
+                if (!measured) continue;
+                _latencies[Operations.Register].Add(t0, t1);
+                _latencies[Operations.Receive].Add(t1, t2);
+                _latencies[Operations.Dispense].Add(t2, t3);
+                _latencies[Operations.RecordWritten].Add(t3, t4);
+                _latencies[Operations.Lifecycle].Add(t0, t4);
+            }
+            catch (DomainException e)
+            {
+                _errors.Add(measured ? step : "(warm-up) " + step, e.Code);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                _errors.Add(measured ? step : "(warm-up) " + step, "database: " + e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>What DispensingRecordedConsumer does with the event: the record for every linked app, once, in one transaction.</summary>
+    private static Task WriteRecordAsync(Steps steps, string dispensingId) =>
+        steps.Processed.HandleEventOnceAsync("notebook-sync", Guid.NewGuid(), async (connection, transaction) =>
+        {
+            var dispensing = await connection.QuerySingleAsync<DispensingSource>(DispensingSource.Select + " WHERE d.id = @id", new { id = dispensingId }, transaction);
+            var links = await connection.QueryAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.patient_key = @patientKey",
+                new { patientKey = dispensing.PatientKey }, transaction);
+            foreach (var link in links) await steps.Records.AddAsync(connection, transaction, link, dispensing);
+        });
+
+    private static T Expect<T>(object reply) where T : class => reply switch
+    {
+        T expected => expected,
+        PrescriptionRequestRefused refused => throw ProcessedMessages.ToException(refused),
+        _ => throw new InvalidOperationException($"Unexpected reply {reply.GetType().Name}."),
+    };
+
+    private (string ConnectionString, string? SqliteFolder) ConnectionString()
+    {
+        if (options.ConnectionString is { } given) return (given, null);
+        if (options.Provider != DatabaseProvider.Sqlite)
+            throw new ArgumentException("--floor --database postgresql needs --connection with a fresh (empty) database.");
+        var folder = Path.Combine(Path.GetTempPath(), $"eprx-floor-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        return ($"Data Source={Path.Combine(folder, "floor.db")}", folder);
+    }
+
+    private sealed record Steps(Register.Handler Register, Receive.Handler Receive, Dispense.Handler Dispense, ProcessedMessages Processed, RecordWriter Records);
+
+    /// <summary>The development clients as the use cases see an authenticated caller.</summary>
+    private static class Callers
+    {
+        public static Caller Clinic(Guid? correlation = null) =>
+            new(DevClients.Clinic.Id, "clinic", DevClients.Clinic.Name, DevClients.Clinic.InstitutionCode, correlation ?? Guid.NewGuid());
+
+        public static Caller NotebookApp() =>
+            new(DevClients.NotebookApp.Id, "notebook-app", DevClients.NotebookApp.Name, null, Guid.NewGuid());
+    }
+}
