@@ -178,6 +178,10 @@ public static class ApiApplication
                 bus.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(new Uri(options.RabbitMqUri), host => host.PublisherConfirmation = true);
+                    // Events go to exchanges named after their type; without the prefix there too, deployments sharing a
+                    // broker would receive each other's events, not just share queue names.
+                    if (!string.IsNullOrEmpty(options.EndpointPrefix))
+                        cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.EndpointPrefix + "."));
                     cfg.ConfigureEndpoints(context);
                 });
             }

@@ -16,8 +16,9 @@ public sealed class BusOptions
     public string RabbitMqUri { get; set; } = "amqp://guest:guest@localhost:5672/";
 
     /// <summary>
-    /// Prefix of this deployment's queue names, so several deployments (or test runs) can share one broker without consuming
-    /// each other's messages. Empty by default.
+    /// Prefix of this deployment's queue and exchange names, so several deployments (or test runs) can share one broker
+    /// without consuming each other's messages. Empty by default. A RabbitMQ virtual host per deployment (in the URI) isolates
+    /// them as well.
     /// </summary>
     public string? EndpointPrefix { get; set; }
 
