@@ -101,6 +101,12 @@ public static class PharmacyEndpoints
         {
             throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server did not answer in time; nothing is lost — retry the same request.");
         }
+        catch (MassTransitException e) when (e is not RequestTimeoutException)
+        {
+            // The broker is unreachable, or the server failed the request after its retries: nothing was half done, since
+            // every effect is one transaction. The caller retries.
+            throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server cannot be reached right now; nothing was changed — retry the same request in a moment.");
+        }
     }
 
     private static (byte[] Document, byte[] Signature, bool Detached) DecodeSigned(DispensingRequest body)

@@ -26,25 +26,28 @@ public static class Dispense
 
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, CmsSignatureVerifier verifier, TimeProvider time)
     {
-        public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default) =>
-            processed.HandleOnceAsync("dispense", command.MessageId, command.CorrelationId,
-                (connection, transaction) => DispenseAsync(connection, transaction, command), cancellationToken);
+        public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default)
+        {
+            // Signature checks and parsing need no database: done before the transaction, so it holds its locks only briefly.
+            var submitted = Submitted.Check(command, verifier);
+            return processed.HandleOnceAsync("dispense", command.MessageId, command.CorrelationId,
+                (connection, transaction) => DispenseAsync(connection, transaction, command, submitted), cancellationToken);
+        }
 
-        private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, RecordDispensing command)
+        private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, RecordDispensing command, Submitted submitted)
         {
             var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw Receive.NotFound(command.PrescriptionId);
             var row = await store.FindAsync(connection, transaction, id.Value);
             if (row is null || row.HolderClientId != pharmacy.ClientId) throw Receive.NotFound(command.PrescriptionId);
+            if (Lifecycle.CanApply(row.StatusValue, PrescriptionAction.Expire) && time.GetUtcNow().UtcDateTime >= Time.JapanTime.EndOf(row.ExpiresOn))
+            {
+                await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
+                throw Receive.Expired(row);
+            }
             Lifecycle.Next(row.StatusValue, PrescriptionAction.Dispense); // refuses with the state's own code
-
-            var verification = command.Detached
-                ? verifier.VerifyDetached(command.Document, command.Signature, ExpectedSignerRole.Pharmacist)
-                : verifier.VerifyEncapsulated(command.Signature, ExpectedSignerRole.Pharmacist);
-            var content = command.Detached ? command.Document : verification.SignedContent ?? throw Register.SignatureProblem(verification);
-            var encoding = command.Encoding?.Trim().ToLowerInvariant() is "utf-8" or "utf8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis;
-            var (document, notebook) = ReadNotebook(content, encoding);
-            if (!verification.IsValid) throw Register.SignatureProblem(verification);
+            if (submitted.Problem is not null) throw submitted.Problem;
+            var (content, document, notebook, verification) = (submitted.Content!, submitted.Document!, submitted.Notebook!, submitted.Verification);
 
             var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document,
                 row.DocumentEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
@@ -85,6 +88,29 @@ public static class Dispense
                 new DispensingRecorded(messageId, command.CorrelationId, dispensingId, publicId, row.PatientKey, sequence, pharmacy.ClientId, dispensedOn, now), now);
             return new DispensingAccepted(command.CorrelationId, dispensingId, publicId, row.Status, dispensedOn,
                 verification.Signer?.Name ?? block.Dispenser?.Name ?? "", substitutionsJson, now);
+        }
+    }
+
+    /// <summary>The submitted dispensing result after the checks that need no database, or the refusal they came to.</summary>
+    private sealed record Submitted(SignatureVerificationResult Verification, byte[]? Content, JahisDocument? Document, NotebookDocument? Notebook, DomainException? Problem)
+    {
+        public static Submitted Check(RecordDispensing command, CmsSignatureVerifier verifier)
+        {
+            var verification = command.Detached
+                ? verifier.VerifyDetached(command.Document, command.Signature, ExpectedSignerRole.Pharmacist)
+                : verifier.VerifyEncapsulated(command.Signature, ExpectedSignerRole.Pharmacist);
+            try
+            {
+                var content = command.Detached ? command.Document : verification.SignedContent ?? throw Register.SignatureProblem(verification);
+                var encoding = command.Encoding?.Trim().ToLowerInvariant() is "utf-8" or "utf8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis;
+                var (document, notebook) = ReadNotebook(content, encoding);
+                if (!verification.IsValid) throw Register.SignatureProblem(verification);
+                return new Submitted(verification, content, document, notebook, null);
+            }
+            catch (DomainException problem)
+            {
+                return new Submitted(verification, null, null, null, problem);
+            }
         }
     }
 

@@ -33,15 +33,17 @@ public static class Receive
 
                 await ExchangeCodeCheck.VerifyAsync(connection, transaction, row, command.ExchangeCode, command.PrescriptionId, now);
 
+                // Past its last valid date it expires now, whoever asks (the sweeper may not have come by yet).
+                if (Lifecycle.CanApply(row.StatusValue, PrescriptionAction.Expire) && IsPastValidity(row, now))
+                {
+                    await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
+                    throw Expired(row);
+                }
+
                 if (row.HolderClientId == pharmacy.ClientId && row.StatusValue == PrescriptionStatus.Received)
                     return HandedOver(row, command.CorrelationId); // the same pharmacy asking again (a retry): same answer
 
                 if (row.StatusValue == PrescriptionStatus.Received) throw await WithAnotherPharmacyAsync(connection, transaction, row);
-                if (IsPastValidity(row, now))
-                {
-                    await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
-                    throw new DomainException(ErrorCodes.Expired, $"The prescription was valid through {row.ExpiresOn:yyyy-MM-dd} (Japan time) and can no longer be dispensed.");
-                }
 
                 var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
                 if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Receive, caller, pharmacy.ClientId)) continue;
@@ -70,6 +72,9 @@ public static class Receive
     }
 
     internal static DomainException NotFound(string id) => GetStatus.NotFound(id);
+
+    internal static DomainException Expired(PrescriptionRow row) =>
+        new(ErrorCodes.Expired, $"The prescription was valid through {row.ExpiresOn:yyyy-MM-dd} (Japan time) and can no longer be dispensed.");
 }
 
 /// <summary>A pharmacy client as the pharmacy use cases need it.</summary>
