@@ -25,9 +25,16 @@ internal sealed class DispensingRecordedConsumer(ProcessedMessages processed, Re
                 // Events may be consumed out of order (concurrent consumers, retries, a backlog after an outage): the patient's
                 // earlier dispensings since the link whose events have not been consumed yet are recorded first, so records follow
                 // dispensing order. Their own events then find them recorded and add nothing.
+                // Only those without a record for this app: a patient with a long history must not make every event load it all.
                 var due = await connection.QueryAsync<DispensingSource>(
-                    DispensingSource.Select + " WHERE d.patient_key = @patientKey AND (d.id = @id OR (d.sequence < @sequence AND d.recorded_at >= @linkedAt)) ORDER BY d.sequence",
-                    new { patientKey = dispensing.PatientKey, id = dispensing.Id, sequence = dispensing.Sequence, linkedAt = link.CreatedAt }, transaction);
+                    DispensingSource.Select +
+                    """
+                     WHERE d.patient_key = @patientKey AND (d.id = @id OR (d.sequence < @sequence AND d.recorded_at >= @linkedAt))
+                       AND NOT EXISTS (SELECT 1 FROM notebook_records r WHERE r.app_client_id = @app AND r.dispensing_id = d.id)
+                     ORDER BY d.sequence
+                    """,
+                    new { patientKey = dispensing.PatientKey, id = dispensing.Id, sequence = dispensing.Sequence, linkedAt = link.CreatedAt, app = link.AppClientId },
+                    transaction);
                 foreach (var earlierOrThis in due) await records.AddAsync(connection, transaction, link, earlierOrThis);
             }
         }, context.CancellationToken);

@@ -111,10 +111,9 @@ internal sealed class WebhookDispatcher(Database database, IHttpClientFactory ht
 
     private async Task<bool> ClaimAsync(string recordId, DateTime now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
+        return await database.ExecuteWriteAsync(
             "UPDATE webhook_deliveries SET claimed_until = @until WHERE record_id = @recordId AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < @now)",
-            new { recordId, now, until = now + options.Value.Timeout + TimeSpan.FromSeconds(30) }) == 1;
+            new { recordId, now, until = now + options.Value.Timeout + TimeSpan.FromSeconds(30) }, cancellationToken) == 1;
     }
 
     private async Task DeliverAsync(Due delivery, CancellationToken cancellationToken)
@@ -146,17 +145,16 @@ internal sealed class WebhookDispatcher(Database database, IHttpClientFactory ht
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        await using var update = await database.OpenAsync(CancellationToken.None);
         if (error is null)
         {
-            await update.ExecuteAsync(
+            await database.ExecuteWriteAsync(
                 "UPDATE webhook_deliveries SET status = 'delivered', attempts = @attempt, delivered_at = @now, claimed_until = NULL, last_error = NULL WHERE record_id = @id",
                 new { id = delivery.RecordId, attempt, now });
             return;
         }
         var parked = attempt >= options.Value.MaxAttempts;
         var delay = TimeSpan.FromTicks(Math.Min(options.Value.MaxDelay.Ticks, options.Value.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 20))));
-        await update.ExecuteAsync(
+        await database.ExecuteWriteAsync(
             """
             UPDATE webhook_deliveries SET status = @status, attempts = @attempt, next_attempt_at = @next, claimed_until = NULL,
                 last_error = @error, parked_at = @parkedAt

@@ -23,13 +23,13 @@ public sealed class AuditLog(Database database, TimeProvider time)
     public async Task WriteAsync(string? clientId, string? clientRole, string action, string? prescriptionId, string outcome, int statusCode,
         string? correlationId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
+        await database.ExecuteWriteAsync(
             """
             INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id)
             VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId)
             """,
-            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId, outcome, statusCode, correlationId });
+            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId, outcome, statusCode, correlationId },
+            cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ForPrescriptionAsync(string prescriptionId, CancellationToken cancellationToken = default)

@@ -90,50 +90,59 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        List<OutboxRow> rows;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            rows = (await connection.QueryAsync<OutboxRow>(database.Dialect.ClaimOutbox,
-                new { me = _relayId, until = now + ClaimFor, now, batch = BatchSize }, transaction)).OrderBy(r => r.Id).ToList();
-            await transaction.CommitAsync(cancellationToken);
-        }
+        var rows = await database.InBookkeepingTransactionAsync(async (connection, transaction) =>
+            (await connection.QueryAsync<OutboxRow>(database.Dialect.ClaimOutbox,
+                new { me = _relayId, until = now + ClaimFor, now, batch = BatchSize }, transaction)).OrderBy(r => r.Id).ToList(), cancellationToken);
 
-        var published = 0;
-        foreach (var row in rows)
+        // Published rows are marked together, one commit per batch. A crash between publishing and marking republishes them:
+        // consumers record processed message ids, so that changes nothing.
+        var published = new List<long>(rows.Count);
+        try
         {
-            try
+            foreach (var row in rows)
             {
                 var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
                     ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
                 var message = JsonSerializer.Deserialize(row.Payload, type)!;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(15));
-                await bus.Publish(message, type, context =>
+                try
                 {
-                    context.MessageId = Guid.Parse(row.MessageId);
-                    if (Guid.TryParse(row.CorrelationId, out var correlation)) context.CorrelationId = correlation;
-                }, timeout.Token);
-                await MarkAsync(row.Id, "UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE id = @id AND claimed_by = @me", null, cancellationToken);
-                published++;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Keep the row; release it after a pause so this or another relay tries again. Order is kept by stopping here.
-                await MarkAsync(row.Id, "UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
-                    e.Message.Length > 500 ? e.Message[..500] : e.Message, cancellationToken);
-                foreach (var later in rows.Where(r => r.Id > row.Id))
-                    await MarkAsync(later.Id, "UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = @id AND claimed_by = @me", null, cancellationToken);
-                throw;
+                    await bus.Publish(message, type, context =>
+                    {
+                        context.MessageId = Guid.Parse(row.MessageId);
+                        if (Guid.TryParse(row.CorrelationId, out var correlation)) context.CorrelationId = correlation;
+                    }, timeout.Token);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Keep the row and release the rest of the batch; this or another relay tries again after a pause.
+                    // Stopping here keeps the order.
+                    await MarkAsync("UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
+                        new { id = row.Id, error = e.Message.Length > 500 ? e.Message[..500] : e.Message }, cancellationToken);
+                    await MarkAsync("UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id IN @ids AND claimed_by = @me",
+                        new { ids = rows.Where(r => r.Id > row.Id).Select(r => r.Id).ToList() }, cancellationToken);
+                    throw;
+                }
+                published.Add(row.Id);
             }
         }
-        return published;
+        finally
+        {
+            if (published.Count > 0)
+                await MarkAsync("UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE id IN @ids AND claimed_by = @me",
+                    new { ids = published }, CancellationToken.None);
+        }
+        return published.Count;
     }
 
-    private async Task MarkAsync(long id, string sql, string? error, CancellationToken cancellationToken)
+    private async Task MarkAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        var values = new DynamicParameters(parameters);
         var now = time.GetUtcNow().UtcDateTime;
-        await connection.ExecuteAsync(sql, new { id, me = _relayId, now, retryAt = now + TimeSpan.FromSeconds(2), error });
+        values.Add("me", _relayId);
+        values.Add("now", now);
+        values.Add("retryAt", now + TimeSpan.FromSeconds(2));
+        await database.ExecuteWriteAsync(sql, values, cancellationToken);
     }
 }

@@ -38,27 +38,58 @@ public sealed class Database
         if (Dialect.Provider == DatabaseProvider.Sqlite)
         {
             // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of failing.
-            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            // synchronous=NORMAL in WAL mode syncs at checkpoints, not at every commit: a killed process loses nothing
+            // committed; an operating-system crash or power cut may lose the last commits (never corrupts). The embedded mode
+            // is for development and small sites; server mode uses PostgreSQL or SQL Server.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
         }
         return connection;
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction: committed when it returns, rolled back when it throws.</summary>
-    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        // SQLite: take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading read locks.
-        await using var transaction = Dialect.Provider == DatabaseProvider.Sqlite
-            ? await BeginImmediateAsync(connection, cancellationToken)
-            : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        Committed?.Invoke();
-        return result;
-    }
+    public Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
+        RunAsync(work, announce: true, cancellationToken);
 
     public Task InTransactionAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken cancellationToken = default) =>
-        InTransactionAsync<bool>(async (c, t) => { await work(c, t); return true; }, cancellationToken);
+        RunAsync<bool>(async (c, t) => { await work(c, t); return true; }, announce: true, cancellationToken);
+
+    /// <summary>
+    /// One write statement of the service's own bookkeeping (audit entries, outbox and delivery marks) in its own transaction.
+    /// It queues behind other writers like any transaction but does not raise <see cref="Committed"/>, so it wakes nobody.
+    /// </summary>
+    public Task<int> ExecuteWriteAsync(string sql, object? parameters = null, CancellationToken cancellationToken = default) =>
+        RunAsync((connection, transaction) => connection.ExecuteAsync(sql, parameters, transaction), announce: false, cancellationToken);
+
+    /// <summary>A transaction of the service's own bookkeeping that returns rows (the outbox claim); raises no <see cref="Committed"/>.</summary>
+    public Task<T> InBookkeepingTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
+        RunAsync(work, announce: false, cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool announce, CancellationToken cancellationToken)
+    {
+        // SQLite has one writer at a time and makes the others sleep and poll when they collide (up to 100 ms a wait). In this
+        // process they queue on an async lock instead, so the file sees one writer and nobody sleeps; other processes on the
+        // same file still meet the busy timeout.
+        var gate = Dialect.Provider == DatabaseProvider.Sqlite ? _sqliteWriteGate : null;
+        if (gate is not null) await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            // SQLite: take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading read locks.
+            await using var transaction = Dialect.Provider == DatabaseProvider.Sqlite
+                ? await BeginImmediateAsync(connection, cancellationToken)
+                : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            if (announce) Committed?.Invoke();
+            return result;
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _sqliteWriteGate = new(1, 1);
 
     private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken cancellationToken)
     {
