@@ -120,7 +120,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                     // Stopping here keeps the order.
                     await MarkAsync("UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
                         new { id = row.Id, error = e.Message.Length > 500 ? e.Message[..500] : e.Message }, cancellationToken);
-                    await MarkAsync("UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id IN @ids AND claimed_by = @me",
+                    await MarkAsync($"UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
                         new { ids = rows.Where(r => r.Id > row.Id).Select(r => r.Id).ToList() }, cancellationToken);
                     throw;
                 }
@@ -130,7 +130,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         finally
         {
             if (published.Count > 0)
-                await MarkAsync("UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE id IN @ids AND claimed_by = @me",
+                await MarkAsync($"UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
                     new { ids = published }, CancellationToken.None);
         }
         return published.Count;

@@ -27,6 +27,12 @@ public abstract class SqlDialect
     public abstract bool IsUniqueViolation(DbException exception);
 
     /// <summary>
+    /// "column is one of the list @parameter": Dapper expands a list into IN (...) for SQLite and SQL Server, but hands it to
+    /// Npgsql as an array, which PostgreSQL matches with = ANY.
+    /// </summary>
+    public virtual string InList(string column, string parameter) => $"{column} IN {parameter}";
+
+    /// <summary>
     /// Claims up to @batch unpublished outbox rows for relay @me until @until, skipping rows another relay holds, and returns
     /// them (columns Id, MessageId, MessageType, Payload, CorrelationId).
     /// </summary>
@@ -65,6 +71,7 @@ public abstract class SqlDialect
         public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
         public override string Limit(string parameter) => $" LIMIT {parameter}";
         public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+        public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
         public override bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
     }
 
