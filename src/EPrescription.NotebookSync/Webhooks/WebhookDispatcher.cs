@@ -28,31 +28,13 @@ internal sealed class WebhookDispatcher(Database database, IHttpClientFactory ht
         public string WebhookSecret { get; init; } = "";
     }
 
-    // Released when this process commits (perhaps a new record); many commits coalesce into one wake.
-    private readonly SemaphoreSlim _wake = new(0, 1);
-
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try { _wake.Release(); } catch (SemaphoreFullException) { } // another commit woke it already
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        database.Committed += Wake;
-        try
-        {
-            await RunAsync(stoppingToken);
-        }
-        finally
-        {
-            database.Committed -= Wake;
-        }
+        using var wake = new CommitWake(database);
+        await RunAsync(wake, stoppingToken);
     }
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    private async Task RunAsync(CommitWake wake, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -69,7 +51,7 @@ internal sealed class WebhookDispatcher(Database database, IHttpClientFactory ht
             try
             {
                 // Retries come due with time, found by the poll; new records of this process wake the dispatcher at once.
-                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {

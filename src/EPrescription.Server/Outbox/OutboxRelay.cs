@@ -30,31 +30,13 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         public string? CorrelationId { get; init; }
     }
 
-    // Released when this process commits a transaction (which may have written outbox rows); many commits coalesce into one wake.
-    private readonly SemaphoreSlim _wake = new(0, 1);
-
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try { _wake.Release(); } catch (SemaphoreFullException) { } // another commit woke it already
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        database.Committed += Wake;
-        try
-        {
-            await RunAsync(stoppingToken);
-        }
-        finally
-        {
-            database.Committed -= Wake;
-        }
+        using var wake = new CommitWake(database);
+        await RunAsync(wake, stoppingToken);
     }
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    private async Task RunAsync(CommitWake wake, CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -76,7 +58,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
             try
             {
                 // Rows written by other processes are found by the poll; this process's own commits wake the relay at once.
-                if (failures == 0) await _wake.WaitAsync(delay, stoppingToken);
+                if (failures == 0) await wake.WaitAsync(delay, stoppingToken);
                 else await Task.Delay(delay, time, stoppingToken);
             }
             catch (OperationCanceledException)
