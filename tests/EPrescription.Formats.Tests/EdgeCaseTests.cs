@@ -251,4 +251,22 @@ public class EdgeCaseTests
             Assert.That(bytes[^2..], Is.EqualTo(new byte[] { 0x0D, 0x0A }));
         });
     }
+
+    [Test]
+    public void Should_set_one_field_of_a_record_and_leave_every_other_byte_alone()
+    {
+        var original = JahisReader.Read(Samples.Bytes("rx_jahis10_01_basic.txt"));
+
+        var changed = original.WithField("51", 1, "20261124").WithField("81", 3, "朝, 夕");
+        var text = JahisWriter.WriteText(changed.Records);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed.First("51")!.Field(1), Is.EqualTo("20261124"));
+            Assert.That(changed.Records.Where(r => r.Number != "51").Select(r => r.ToString()), Is.EqualTo(original.Records.Where(r => r.Number != "51").Select(r => r.ToString())),
+                "the sample has no record 81, so only record 51 changes");
+            Assert.That(text, Does.Contain("\r\n51,20261124\r\n"));
+            Assert.That(original.First("51")!.Field(1), Is.EqualTo("20250610"), "the original document is not changed");
+        });
+    }
 }

@@ -182,14 +182,8 @@ public sealed class DemoCommand : ICommand
             return copy.ToArray();
         }
 
-        /// <summary>The document with one field of the first record of that number replaced, written back canonically.</summary>
-        private static byte[] WithField(byte[] bytes, string record, int position, string value)
-        {
-            var document = JahisReader.Read(bytes);
-            var records = document.Records.Select(r => r.Number == record
-                ? new JahisRecord(r.Line, r.Values.Select((v, i) => i == position ? value : v).ToArray())
-                : r).ToList();
-            return JahisWriter.Write(records);
-        }
+        /// <summary>The document with one field of the records of that number replaced, written back canonically.</summary>
+        private static byte[] WithField(byte[] bytes, string record, int position, string value) =>
+            JahisWriter.Write(JahisReader.Read(bytes).WithField(record, position, value));
     }
 }

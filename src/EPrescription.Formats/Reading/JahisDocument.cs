@@ -93,4 +93,16 @@ public sealed class JahisDocument
     public IEnumerable<JahisRecord> All(string number) => Records.Where(r => r.Number == number);
 
     public JahisRecord? First(string number) => Records.FirstOrDefault(r => r.Number == number);
+
+    /// <summary>
+    /// A copy with field <paramref name="position"/> of every record numbered <paramref name="number"/> set to
+    /// <paramref name="value"/> (commas become full-width commas) — e.g. a sample's issue date (record 51) set to today.
+    /// </summary>
+    public JahisDocument WithField(string number, int position, string value)
+    {
+        var escaped = JahisText.EscapeField(value);
+        var records = Records.Select(r => r.Number != number ? r : new JahisRecord(r.Line,
+            Enumerable.Range(0, Math.Max(r.Values.Count, position + 1)).Select(i => i == position ? escaped : r.Field(i)).ToArray())).ToList();
+        return new JahisDocument(Format, Version, records, Encoding, ReadProblems);
+    }
 }
