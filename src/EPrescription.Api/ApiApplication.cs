@@ -209,6 +209,17 @@ public static class ApiApplication
     /// <summary>Migrates the database and, in embedded mode, seeds the development clients. Returns the seeded clients.</summary>
     public static async Task<IReadOnlyList<DevClient>> PrepareAsync(WebApplication app)
     {
+        // Trust anchors and CRLs are read now, so a wrong path stops the start with its reason instead of failing every request.
+        try
+        {
+            app.Services.GetRequiredService<TrustStore>();
+        }
+        catch (TrustStoreException e)
+        {
+            throw new InvalidOperationException(
+                $"Cannot load the signature trust configuration (Signatures:TrustAnchors / Signatures:Crls): {e.Message} " +
+                $"The working directory is {Environment.CurrentDirectory}; the embedded default expects certs-dev/trust there.", e);
+        }
         // In a multi-process deployment one role migrates and the others wait for it (compose.yaml: the prescription server).
         if (app.Configuration.GetValue("Database:Migrate", true)) await app.Services.GetRequiredService<Migrator>().MigrateAsync();
         var seed = app.Configuration.GetValue<bool?>("DevClients:Seed")
