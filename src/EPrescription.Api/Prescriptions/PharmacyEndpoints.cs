@@ -4,6 +4,7 @@ using EPrescription.Contracts;
 using EPrescription.Server;
 using EPrescription.Server.Clients;
 using EPrescription.Server.Messaging;
+using EPrescription.Server.Prescriptions;
 using MassTransit;
 
 namespace EPrescription.Api.Prescriptions;
@@ -72,10 +73,10 @@ public static class PharmacyEndpoints
         prescriptions.MapPost("/{id}/dispensing", async (string id, HttpContext http, IRequestClient<RecordDispensing> client) =>
             {
                 var body = await RequestBody.ReadJsonAsync<DispensingRequest>(http.Request);
-                var (document, signature, detached) = DecodeSigned(body);
+                var submission = SignedSubmission.Decode(body.Document, body.Signature, body.SignedDocument, body.Encoding, "a dispensing result");
                 var caller = http.Caller();
                 var reply = await RequestAsync<RecordDispensing, DispensingAccepted>(client,
-                    new RecordDispensing(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId, document, signature, detached, body.Encoding), http);
+                    new RecordDispensing(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId, submission.Document, submission.Signature, submission.Detached, body.Encoding), http);
                 return TypedResults.Ok(new DispensingResponse(reply.DispensingId, reply.PrescriptionId, reply.Status, reply.DispensedOn,
                     reply.Pharmacist, Parse(reply.Substitutions), reply.RecordedAt));
             })
@@ -107,29 +108,6 @@ public static class PharmacyEndpoints
             // every effect is one transaction. The caller retries.
             throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server cannot be reached right now; nothing was changed — retry the same request in a moment.");
         }
-    }
-
-    private static (byte[] Document, byte[] Signature, bool Detached) DecodeSigned(DispensingRequest body)
-    {
-        static byte[] Decode(string value, string member)
-        {
-            try
-            {
-                var bytes = Convert.FromBase64String(value);
-                return bytes.Length > 0 ? bytes : throw new DomainException(ErrorCodes.RequestInvalid, $"{member} is empty.");
-            }
-            catch (FormatException)
-            {
-                throw new DomainException(ErrorCodes.RequestInvalid, $"{member} is not valid base64.");
-            }
-        }
-
-        if (body.SignedDocument is not null && (body.Document is not null || body.Signature is not null))
-            throw new DomainException(ErrorCodes.RequestInvalid, "Send either signedDocument alone, or document with signature, not both.");
-        if (body.SignedDocument is not null) return ([], Decode(body.SignedDocument, "signedDocument"), false);
-        if (body.Document is null || body.Signature is null)
-            throw new DomainException(ErrorCodes.RequestInvalid, "Send document (base64 JAHISTC) with signature (detached CMS, base64), or signedDocument.");
-        return (Decode(body.Document, "document"), Decode(body.Signature, "signature"), true);
     }
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();

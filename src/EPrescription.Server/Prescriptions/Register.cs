@@ -47,7 +47,7 @@ public static class Register
         public async Task<Outcome> HandleAsync(Request request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken = default)
         {
             if (caller.InstitutionCode is null) throw new DomainException(ErrorCodes.Forbidden, "Only a clinic with an institution code registers prescriptions.");
-            var body = Decode(request);
+            var body = SignedSubmission.Decode(request.Document, request.Signature, request.SignedDocument, request.Encoding, "a registration");
             var requestHash = Hash(JsonSerializer.SerializeToUtf8Bytes(request, Json));
 
             if (idempotencyKey is not null && await ReplayAsync(caller.ClientId, idempotencyKey, requestHash, cancellationToken) is { } replay)
@@ -66,7 +66,7 @@ public static class Register
             if (documentBytes is null)
                 throw SignatureProblem(verification);
 
-            var (prescription, warnings) = ReadDocument(documentBytes, body.EncodingKind);
+            var (prescription, warnings) = ReadDocument(documentBytes, body.Encoding);
             if (!verification.IsValid) throw SignatureProblem(verification);
 
             if (prescription.Institution.InstitutionNumber != caller.InstitutionCode)
@@ -81,7 +81,7 @@ public static class Register
             {
                 throw new DomainException(ErrorCodes.DocumentInvalid,
                     $"The issue date {prescription.IssueDate:yyyy-MM-dd} lies in the future; today in Japan is {today:yyyy-MM-dd}.",
-                    [new DocumentError(LineOf(documentBytes, body.EncodingKind, "51"), "51", 1, $"issue date {prescription.IssueDate:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}, Japan time)")]);
+                    [new DocumentError(LineOf(documentBytes, body.Encoding, "51"), "51", 1, $"issue date {prescription.IssueDate:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}, Japan time)")]);
             }
             var expiresOn = prescription.ExpiryDate ?? prescription.IssueDate.AddDays(3);
             if (expiresOn < today)
@@ -111,7 +111,7 @@ public static class Register
                         {
                             id = id.Value, clinic = caller.ClientId, institution = caller.InstitutionCode, code = response.ExchangeCode,
                             status = response.Status, issuedOn = prescription.IssueDate, expiresOn, document = documentBytes,
-                            encoding = body.EncodingKind == TextEncodingKind.Utf8 ? "utf-8" : "shift_jis", signature = body.Signature,
+                            encoding = body.Encoding == TextEncodingKind.Utf8 ? "utf-8" : "shift_jis", signature = body.Signature,
                             detached = body.Detached, contentHash, parsed = JsonSerializer.Serialize(prescription, Json),
                             verification = JsonSerializer.Serialize(VerificationSummary.From(verification), Json),
                             patientKey = patientKeys.For(prescription), now,
@@ -159,65 +159,6 @@ public static class Register
                 VALUES (@clientId, @key, @requestHash, 201, @response, @now)
                 """,
                 new { clientId, key, requestHash, response = JsonSerializer.Serialize(response, Json), now }, transaction);
-    }
-
-    private sealed record Body(byte[] Document, byte[] Signature, bool Detached, TextEncodingKind EncodingKind);
-
-    private static Body Decode(Request request)
-    {
-        var errors = new List<DocumentError>();
-        var encoding = request.Encoding?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "shift_jis" or "shift-jis" or "cp932" or "windows-31j" => TextEncodingKind.ShiftJis,
-            "utf-8" or "utf8" => TextEncodingKind.Utf8,
-            _ => Fail<TextEncodingKind>(errors, "encoding", $"'{request.Encoding}' is not supported; use \"utf-8\" or leave it out for Shift_JIS (CP932)"),
-        };
-
-        if (request.SignedDocument is not null)
-        {
-            if (request.Document is not null || request.Signature is not null)
-                errors.Add(Member("signedDocument", "send either signedDocument alone, or document with signature, not both"));
-            var signed = Base64(request.SignedDocument, "signedDocument", errors);
-            ThrowIfAny(errors);
-            return new Body([], signed!, false, encoding);
-        }
-
-        if (request.Document is null) errors.Add(Member("document", "is required (base64 of the exact signed bytes), or send signedDocument instead"));
-        if (request.Signature is null && request.Document is not null)
-            errors.Add(Member("signature", "is required with document: the detached CMS signature, base64"));
-        var document = request.Document is null ? null : Base64(request.Document, "document", errors);
-        var signature = request.Signature is null ? null : Base64(request.Signature, "signature", errors);
-        ThrowIfAny(errors);
-        return new Body(document!, signature!, true, encoding);
-    }
-
-    private static byte[]? Base64(string value, string member, List<DocumentError> errors)
-    {
-        try
-        {
-            var bytes = Convert.FromBase64String(value);
-            if (bytes.Length == 0) errors.Add(Member(member, "is empty"));
-            return bytes;
-        }
-        catch (FormatException)
-        {
-            errors.Add(Member(member, "is not valid base64"));
-            return null;
-        }
-    }
-
-    private static T Fail<T>(List<DocumentError> errors, string member, string message)
-    {
-        errors.Add(Member(member, message));
-        return default!;
-    }
-
-    private static DocumentError Member(string member, string message) => new(null, null, null, $"{member}: {message}");
-
-    private static void ThrowIfAny(List<DocumentError> errors)
-    {
-        if (errors.Count > 0)
-            throw new DomainException(ErrorCodes.RequestInvalid, "The request body is not a registration: " + string.Join("; ", errors.Select(e => e.Message)), errors);
     }
 
     /// <summary>Reads and validates the document; every error at once, or the typed prescription and the warnings.</summary>
