@@ -33,7 +33,9 @@ public sealed class ApiFixture : IAsyncDisposable
     /// A database of this test project's own, so test projects running at once do not reset each other's data;
     /// EPRX_TEST_DATABASE_NAME gives one run a name of its own (two runs of this project at once on one server).
     /// </summary>
-    private static readonly string DatabaseName = Environment.GetEnvironmentVariable("EPRX_TEST_DATABASE_NAME") is { Length: > 0 } name ? name : "eprx_api_tests";
+    private static readonly string DatabaseName = Environment.GetEnvironmentVariable("EPRX_TEST_DATABASE_NAME") is { Length: > 0 } name
+        ? name
+        : "eprx_api_tests" + Environment.GetEnvironmentVariable("EPRX_TEST_DATABASE_SUFFIX");
 
     private static readonly Dictionary<(DatabaseProvider, BusTransport), ApiFixture> Started = [];
     private static readonly SemaphoreSlim Lock = new(1, 1);

@@ -88,7 +88,8 @@ public static class TestDatabases
     private static string CreateDatabase(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var name = $"eprx_server_tests";
+        // EPRX_TEST_DATABASE_SUFFIX: two checkouts testing at once on one server keep their databases apart.
+        var name = "eprx_server_tests" + Environment.GetEnvironmentVariable("EPRX_TEST_DATABASE_SUFFIX");
         using (var connection = new NpgsqlConnection(builder.ConnectionString))
         {
             connection.Open();
