@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Full-lifecycle throughput (SPEC §9): starts the service in a temporary working directory, loads it with the lifecycle
-# generator, measures the floor on the matching database, prints both and their ratio, and stops the server.
+# generator, stops the server, measures both floors on the matching database (physical: two BouncyCastle verifications and raw
+# SQL commits per lifecycle; handlers: the use cases in process), and prints the run against each floor.
 #   bench/run-lifecycle-bench.sh [embedded|server] [clients] [duration]      e.g.  bench/run-lifecycle-bench.sh server 8 60s
 # Server mode needs PostgreSQL on 127.0.0.1:5432 (user eprx, password eprx, allowed to create databases) and RabbitMQ on
 # 127.0.0.1:5672 (guest/guest, rabbitmqctl on this machine to add a virtual host). Everything it creates (databases, the virtual
@@ -49,11 +50,13 @@ create_database() { # name -> connection string (called in $(…), so the caller
 }
 
 server_env=(ASPNETCORE_URLS="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning)
-floor_args=(--floor --database sqlite)
+floor_db_args=(--database sqlite)
+handler_floor_db_args=(--database sqlite)
 if [[ "$mode" == server ]]; then
-  pg_databases=("${run_id}_server" "${run_id}_floor")
+  pg_databases=("${run_id}_server" "${run_id}_floor" "${run_id}_hfloor")
   server_cs="$(create_database "${run_id}_server")"
   floor_cs="$(create_database "${run_id}_floor")"
+  handler_floor_cs="$(create_database "${run_id}_hfloor")"
   # A virtual host of its own: events are published to exchanges named by message type, which every deployment on the same
   # broker binds its queues to, whatever its endpoint prefix; other runs' events would reach this server and its theirs.
   timeout 60 rabbitmqctl -q add_vhost "$run_id" >/dev/null
@@ -61,7 +64,8 @@ if [[ "$mode" == server ]]; then
   server_env+=(Database__Provider=PostgreSql "Database__ConnectionString=$server_cs" Bus__Transport=RabbitMq
     "Bus__RabbitMqUri=amqp://guest:guest@127.0.0.1:5672/$run_id" "Bus__EndpointPrefix=$run_id" DevClients__Seed=true
     "PatientKeys__Secret=$(head -c 32 /dev/urandom | base64)")
-  floor_args=(--floor --database postgresql --connection "$floor_cs")
+  floor_db_args=(--database postgresql --connection "$floor_cs")
+  handler_floor_db_args=(--database postgresql --connection "$handler_floor_cs")
 fi
 
 echo "== starting the server ($mode) on 127.0.0.1:$port in $work"
@@ -79,12 +83,17 @@ echo "== lifecycles: $clients clients, $duration (warm-up $warmup)"
 (cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --url "http://127.0.0.1:$port" --clients "$clients" \
   --duration "$duration" --warmup "$warmup" --server-pid "$server_pid" --json "$out/run.json") | tee "$out/run.txt"
 
-echo "== stopping the server, so the floor has the machine to itself"
+echo "== stopping the server, so the floors have the machine to themselves"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
-echo "== floor: $clients workers, $duration"
-(cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll "${floor_args[@]}" --clients "$clients" \
-  --duration "$duration" --warmup "$warmup" --json "$out/floor.json") | tee "$out/floor.txt"
+echo "== physical floor: $clients workers, $duration"
+(cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --floor physical "${floor_db_args[@]}" --clients "$clients" \
+  --duration "$duration" --warmup "$warmup" --json "$out/physical-floor.json") | tee "$out/physical-floor.txt"
 
-(cd "$work" && dotnet loadgen/EPrescription.LoadGenerator.dll --compare "$out/run.json" "$out/floor.json") | tee "$out/compare.txt"
+echo "== handler floor: $clients workers, $duration"
+(cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --floor handlers "${handler_floor_db_args[@]}" --clients "$clients" \
+  --duration "$duration" --warmup "$warmup" --json "$out/handler-floor.json") | tee "$out/handler-floor.txt"
+
+(cd "$work" && dotnet loadgen/EPrescription.LoadGenerator.dll --compare "$out/run.json" "$out/physical-floor.json" "$out/handler-floor.json") \
+  | tee "$out/compare.txt"
 echo "Results in $out"

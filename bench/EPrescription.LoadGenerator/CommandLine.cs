@@ -16,18 +16,16 @@ internal static class CommandLine
         usage:
           loadgen --url URL --clients N --duration 60s [--warmup 5s] [--drain 30s] [--poll 100ms]
                   [--server-pid PID] [--pool N] [--certs DIR] [--json FILE]
-          loadgen --floor --database sqlite|postgresql [--connection CS] --clients N --duration 30s
-                  [--warmup 5s] [--pool N] [--certs DIR] [--json FILE]
-          loadgen --compare RUN.json FLOOR.json
+          loadgen --floor physical|handlers --database sqlite|postgresql [--connection CS] --clients N
+                  --duration 30s [--warmup 5s] [--pool N] [--certs DIR] [--json FILE]
+          loadgen --compare RUN.json FLOOR.json [FLOOR.json]
         """;
-
-    private static readonly string[] Flags = ["floor"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args is ["--compare", var run, var floor])
+        if (args is ["--compare", var run, .. var floors] && floors.Length is 1 or 2)
         {
-            Compare(Report.Load(run), Report.Load(floor), stdout);
+            Compare(Report.Load(run), floors.Select(Report.Load).ToList(), stdout);
             return 0;
         }
         var values = Parse(args);
@@ -38,7 +36,7 @@ internal static class CommandLine
         var json = values.GetValueOrDefault("json");
 
         Report report;
-        if (values.ContainsKey("floor"))
+        if (values.TryGetValue("floor", out var floorKind))
         {
             Allow(values, "floor", "database", "connection", "clients", "duration", "warmup", "pool", "certs", "json");
             var provider = values.GetValueOrDefault("database", "sqlite").ToLowerInvariant() switch
@@ -49,7 +47,12 @@ internal static class CommandLine
             };
             var options = new FloorOptions(provider, values.GetValueOrDefault("connection"), clients,
                 Duration(values, "duration", TimeSpan.FromSeconds(30)), warmup, pool, certs, json);
-            report = await new FloorRun(options, stderr).RunAsync();
+            report = floorKind switch
+            {
+                "physical" => await new PhysicalFloorRun(options, stderr).RunAsync(),
+                "handlers" => await new HandlerFloorRun(options, stderr).RunAsync(),
+                _ => throw new CommandLineException($"--floor {floorKind}: use physical (signature checks and raw SQL) or handlers (the use cases in process)."),
+            };
         }
         else
         {
@@ -77,14 +80,20 @@ internal static class CommandLine
         return 0;
     }
 
-    private static void Compare(Report run, Report floor, TextWriter output)
+    private static void Compare(Report run, IReadOnlyList<Report> floors, TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine($"{"",-34} {"lifecycles/s",13} {"p50 ms",9} {"p99 ms",9}");
-        output.WriteLine($"{"run: " + run.Target,-34} {run.LifecyclesPerSecond,13:0.0} {run.Latencies[Operations.Lifecycle].P50,9:0.0} {run.Latencies[Operations.Lifecycle].P99,9:0.0}");
-        output.WriteLine($"{"floor: " + floor.Target,-34} {floor.LifecyclesPerSecond,13:0.0} {floor.Latencies[Operations.Lifecycle].P50,9:0.0} {floor.Latencies[Operations.Lifecycle].P99,9:0.0}");
-        var ratio = floor.LifecyclesPerSecond > 0 ? run.LifecyclesPerSecond / floor.LifecyclesPerSecond : 0;
-        output.WriteLine($"run / floor: {ratio:0.00} ({ratio:P0} of the floor's lifecycles/s; {run.Clients} clients vs {floor.Clients} workers)");
+        output.WriteLine($"{"",-40} {"lifecycles/s",13} {"p50 ms",9} {"p99 ms",9}");
+        Line("run: " + run.Target, run);
+        foreach (var floor in floors) Line($"{floor.Kind}: {floor.Target}", floor);
+        foreach (var floor in floors)
+        {
+            var ratio = floor.LifecyclesPerSecond > 0 ? run.LifecyclesPerSecond / floor.LifecyclesPerSecond : 0;
+            output.WriteLine($"run / {floor.Kind}: {ratio:0.00} ({ratio:P0} of its lifecycles/s; {run.Clients} clients vs {floor.Clients} workers)");
+        }
+
+        void Line(string name, Report report) =>
+            output.WriteLine($"{name,-40} {report.LifecyclesPerSecond,13:0.0} {report.Latencies[Operations.Lifecycle].P50,9:0.0} {report.Latencies[Operations.Lifecycle].P99,9:0.0}");
     }
 
     private static Dictionary<string, string> Parse(string[] args)
@@ -94,8 +103,7 @@ internal static class CommandLine
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new CommandLineException($"unexpected '{args[i]}'.");
             var name = args[i][2..];
-            if (Flags.Contains(name)) values[name] = "true";
-            else if (i + 1 < args.Length) values[name] = args[++i];
+            if (i + 1 < args.Length) values[name] = args[++i];
             else throw new CommandLineException($"--{name} needs a value.");
         }
         return values;

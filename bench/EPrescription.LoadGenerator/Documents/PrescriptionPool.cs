@@ -33,9 +33,13 @@ internal sealed class PrescriptionPool(LifecycleDocuments documents)
     }
 
     /// <summary>
-    /// How many to sign for the timed window: the warm-up's rate of lifecycles started, over the window, with half again as margin; without a
-    /// warm-up, <paramref name="fallback"/>.
+    /// How many to sign for the timed window: the warm-up's rate of lifecycles started over the window, three times over (a
+    /// warm-up still paying for JIT and cold caches runs well below the window's rate), and never fewer than 100 a second;
+    /// without a warm-up, <paramref name="fallback"/>.
     /// </summary>
     public static int TargetFor(double warmupRate, TimeSpan duration, int clients, int fallback) =>
-        warmupRate <= 0 ? fallback : (int)Math.Ceiling(warmupRate * duration.TotalSeconds * 1.5) + clients * 20;
+        warmupRate <= 0 ? fallback : (int)Math.Ceiling(Math.Max(warmupRate * 3, 100) * duration.TotalSeconds) + clients * 20;
+
+    /// <summary>What the warm-up starts with: enough for a fast server's first seconds, so the warm-up itself never runs dry.</summary>
+    public static int WarmupTarget(TimeSpan warmup, int clients) => Math.Max(clients * 50, (int)(warmup.TotalSeconds * 400));
 }

@@ -39,7 +39,7 @@ internal sealed class LifecycleRun(RunOptions options, TextWriter progress)
 
         var documents = LifecycleDocuments.Load(options.Certs);
         var pool = new PrescriptionPool(documents);
-        pool.TopUp(options.Warmup > TimeSpan.Zero ? Math.Max(200, options.Clients * 50) : options.Pool ?? 5000, progress);
+        pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
         // One link for the patient all prescriptions share: every dispensing then lands in the dev notebook app's feed.
         if (!pool.TryTake(out var first)) throw new InvalidOperationException("The pool is empty.");

@@ -21,7 +21,12 @@ internal sealed record Report(
     ServerMemory? ServerMemory)
 {
     public const string HttpKind = "lifecycles";
-    public const string FloorKind = "floor";
+    /// <summary>The use-case handlers in process (no HTTP, no bus).</summary>
+    public const string HandlerFloorKind = "handler-floor";
+    /// <summary>Two BouncyCastle verifications and raw SQL commits per lifecycle: the work itself.</summary>
+    public const string PhysicalFloorKind = "physical-floor";
+
+    public bool IsFloor => Kind is HandlerFloorKind or PhysicalFloorKind;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -32,11 +37,14 @@ internal sealed record Report(
     public void Print(TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine(Kind == FloorKind
-            ? $"Floor ({Target}): {Clients} workers in process, no HTTP, no bus, {Cores} cores"
-            : $"Lifecycles against {Target}: {Clients} clients, {Cores} cores on this machine");
+        output.WriteLine(Kind switch
+        {
+            HandlerFloorKind => $"Handler floor ({Target}): the use-case handlers, {Clients} workers in process, no HTTP, no bus, {Cores} cores",
+            PhysicalFloorKind => $"Physical floor ({Target}): two BouncyCastle verifications and raw SQL commits per lifecycle, {Clients} workers, {Cores} cores",
+            _ => $"Lifecycles against {Target}: {Clients} clients, {Cores} cores on this machine",
+        });
         output.WriteLine($"  window            {WindowSeconds:0.0} s");
-        output.WriteLine($"  lifecycles        {Lifecycles} completed ({(Kind == FloorKind ? "notebook record committed" : "record delivered to the notebook feed")})");
+        output.WriteLine($"  lifecycles        {Lifecycles} completed ({(IsFloor ? "notebook record committed" : "record delivered to the notebook feed")})");
         output.WriteLine($"  throughput        {LifecyclesPerSecond:0.0} lifecycles/s");
         output.WriteLine();
         output.WriteLine($"  {"latency (ms)",-18} {"count",8} {"p50",9} {"p95",9} {"p99",9} {"max",9}");

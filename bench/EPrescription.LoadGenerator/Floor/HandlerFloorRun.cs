@@ -17,17 +17,14 @@ using Microsoft.Extensions.Options;
 
 namespace EPrescription.LoadGenerator.Floor;
 
-internal sealed record FloorOptions(DatabaseProvider Provider, string? ConnectionString, int Clients, TimeSpan Duration, TimeSpan Warmup,
-    int? Pool, string Certs, string? JsonFile);
-
 /// <summary>
-/// The floor: what a lifecycle costs with no HTTP and no bus. The same use-case handlers the server runs, called in process on
+/// The handler floor: what a lifecycle costs with no HTTP and no bus. The same use-case handlers the server runs, called in process on
 /// a fresh database — register (prescriber's signature verified, one commit), receive (one commit), dispense (pharmacist's
 /// signature verified, one commit), and the notebook record written by <see cref="RecordWriter"/> in its own transaction with
 /// its processed-message record, as the DispensingRecordedConsumer does. What the server adds on top — HTTP, API-key lookups,
 /// audit entries, the bus round trips, the outbox relay, the feed — is the difference to a normal run.
 /// </summary>
-internal sealed class FloorRun(FloorOptions options, TextWriter progress)
+internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
 {
     private readonly Dictionary<string, Latencies> _latencies = new[]
     {
@@ -39,18 +36,14 @@ internal sealed class FloorRun(FloorOptions options, TextWriter progress)
 
     public async Task<Report> RunAsync()
     {
-        var (connectionString, sqliteFolder) = ConnectionString();
+        var (connectionString, sqliteFolder) = FloorDatabase.ConnectionString(options);
         try
         {
             return await RunOnAsync(new Database(options.Provider, connectionString));
         }
         finally
         {
-            if (sqliteFolder is not null)
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(sqliteFolder, recursive: true);
-            }
+            FloorDatabase.Remove(sqliteFolder);
         }
     }
 
@@ -78,7 +71,7 @@ internal sealed class FloorRun(FloorOptions options, TextWriter progress)
 
         var documents = LifecycleDocuments.Load(options.Certs);
         var pool = new PrescriptionPool(documents);
-        pool.TopUp(options.Warmup > TimeSpan.Zero ? Math.Max(200, options.Clients * 50) : options.Pool ?? 5000, progress);
+        pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
         // The notebook link every lifecycle's record is written for, as in a normal run.
         if (!pool.TryTake(out var first)) throw new InvalidOperationException("The pool is empty.");
@@ -89,9 +82,9 @@ internal sealed class FloorRun(FloorOptions options, TextWriter progress)
         if (options.Warmup > TimeSpan.Zero)
         {
             var warmupClock = Stopwatch.StartNew();
-            await RunPhaseAsync("floor warm-up", options.Warmup, measured: false, steps, documents, pool);
+            await RunPhaseAsync("handler floor warm-up", options.Warmup, measured: false, steps, documents, pool);
             var warmupRate = Interlocked.Read(ref _started) / warmupClock.Elapsed.TotalSeconds;
-            progress.WriteLine($"Floor warm-up: {warmupRate:0.0} lifecycles/s started.");
+            progress.WriteLine($"Handler floor warm-up: {warmupRate:0.0} lifecycles/s started.");
             pool.TopUp(options.Pool ?? PrescriptionPool.TargetFor(warmupRate, options.Duration, options.Clients, 5000), progress);
         }
 
@@ -99,10 +92,10 @@ internal sealed class FloorRun(FloorOptions options, TextWriter progress)
         Interlocked.Exchange(ref _started, 0);
         var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        await RunPhaseAsync("floor", options.Duration, measured: true, steps, documents, pool);
+        await RunPhaseAsync("handler floor", options.Duration, measured: true, steps, documents, pool);
         var window = clock.Elapsed;
         var completed = Interlocked.Read(ref _completed);
-        return new Report(Report.FloorKind, $"{options.Provider}", options.Clients, Environment.ProcessorCount, startedAt,
+        return new Report(Report.HandlerFloorKind, $"{options.Provider}", options.Clients, Environment.ProcessorCount, startedAt,
             Math.Round(window.TotalSeconds, 2), completed, Math.Round(completed / window.TotalSeconds, 1),
             _latencies.ToDictionary(l => l.Key, l => l.Value.Summarise()), _errors.Total, _errors.Snapshot(), 0, pool.Exhausted, null);
     }
@@ -183,16 +176,6 @@ internal sealed class FloorRun(FloorOptions options, TextWriter progress)
         PrescriptionRequestRefused refused => throw ProcessedMessages.ToException(refused),
         _ => throw new InvalidOperationException($"Unexpected reply {reply.GetType().Name}."),
     };
-
-    private (string ConnectionString, string? SqliteFolder) ConnectionString()
-    {
-        if (options.ConnectionString is { } given) return (given, null);
-        if (options.Provider != DatabaseProvider.Sqlite)
-            throw new ArgumentException("--floor --database postgresql needs --connection with a fresh (empty) database.");
-        var folder = Path.Combine(Path.GetTempPath(), $"eprx-floor-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        return ($"Data Source={Path.Combine(folder, "floor.db")}", folder);
-    }
 
     private sealed record Steps(Register.Handler Register, Receive.Handler Receive, Dispense.Handler Dispense, ProcessedMessages Processed, RecordWriter Records);
 
