@@ -40,12 +40,23 @@ internal abstract class FeedOrder
     public virtual Task<FeedPosition> FromLegacyCursorAsync(DbConnection connection, string appClientId, long sequence) =>
         Task.FromResult(new FeedPosition(0, sequence));
 
+    private static readonly FeedOrder SqliteOrder = new Sqlite(), PostgreSqlOrder = new PostgreSql(), SqlServerOrder = new SqlServer();
+
     public static FeedOrder For(DatabaseProvider provider) => provider switch
     {
-        DatabaseProvider.Sqlite => new Sqlite(),
-        DatabaseProvider.PostgreSql => new PostgreSql(),
-        DatabaseProvider.SqlServer => new SqlServer(),
+        DatabaseProvider.Sqlite => SqliteOrder,
+        DatabaseProvider.PostgreSql => PostgreSqlOrder,
+        DatabaseProvider.SqlServer => SqlServerOrder,
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider."),
+    };
+
+    /// <summary>The order of the database <paramref name="connection"/> is open on (for writers handed a connection).</summary>
+    public static FeedOrder For(DbConnection connection) => connection switch
+    {
+        Microsoft.Data.Sqlite.SqliteConnection => SqliteOrder,
+        Npgsql.NpgsqlConnection => PostgreSqlOrder,
+        Microsoft.Data.SqlClient.SqlConnection => SqlServerOrder,
+        _ => throw new ArgumentOutOfRangeException(nameof(connection), connection.GetType().Name, "Unknown database connection."),
     };
 
     /// <summary>
@@ -69,7 +80,8 @@ internal abstract class FeedOrder
     /// feed_sequence) and serves only records with feed_tx below the xmin of the reading statement's snapshot: every transaction
     /// below it has ended, and any record that commits later belongs to a transaction at or above it, so it sorts after every
     /// record served so far. (Ordering by feed_sequence alone would not do: a transaction can draw a lower sequence than one with
-    /// a lower id that is still running.) The cost: while any writing transaction of the cluster stays open, newer records wait.
+    /// a lower id, and commit after that one was served.) The cost: while any writing transaction of the cluster stays open,
+    /// newer records wait for it.
     /// </summary>
     private sealed class PostgreSql : FeedOrder
     {
@@ -82,15 +94,16 @@ internal abstract class FeedOrder
             """;
 
         /// <summary>
-        /// An advisory lock on the first 64 bits of the patient key (an HMAC, so as good as unique). It gives the transaction no
-        /// id, unlike a row lock, so a writer that waited gets its id only at its first insert, after the one before it
+        /// An advisory lock on 64 bits of a hash of the patient key (two patients sharing one is as likely as a hash collision:
+        /// then they wait for each other now and then, nothing worse). It gives the transaction no id (a row lock would: it is
+        /// written into the row), so a writer that waited gets its id only at its first insert, after the one before it
         /// committed: a larger id, so the patient's records sort in the order they were written.
         /// </summary>
         public override Task LockPatientAsync(DbConnection connection, DbTransaction transaction, string patientKey) =>
             connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = LockKey(patientKey) }, transaction);
 
         private static long LockKey(string patientKey) =>
-            long.Parse(patientKey.AsSpan(0, 16), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+            System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(patientKey)));
     }
 
     /// <summary>

@@ -3,7 +3,6 @@ using Dapper;
 using EPrescription.Formats.Prescriptions;
 using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
-using EPrescription.Server.Storage;
 
 namespace EPrescription.NotebookSync.Records;
 
@@ -42,10 +41,8 @@ internal sealed class LinkRow
 /// one round trip. Callers hold the patient's lock (<see cref="LockPatientAsync"/>) and have checked, under it, that the app
 /// has no record of the dispensing yet; the unique (app, dispensing) key refuses a duplicate should one slip through anyway.
 /// </summary>
-internal sealed class RecordWriter(TimeProvider time, Database database)
+internal sealed class RecordWriter(TimeProvider time)
 {
-    private readonly FeedOrder _order = FeedOrder.For(database.Dialect.Provider);
-
     public const string SelectLinks =
         """
         SELECT l.id AS Id, l.app_client_id AS AppClientId, l.patient_key AS PatientKey, c.webhook_url AS WebhookUrl, l.created_at AS CreatedAt
@@ -58,7 +55,7 @@ internal sealed class RecordWriter(TimeProvider time, Database database)
     /// same app, never wait (SPEC §2: no lock that every record of an app passes through); the feed's order needs no lock.
     /// </summary>
     public Task LockPatientAsync(DbConnection connection, DbTransaction transaction, string patientKey) =>
-        _order.LockPatientAsync(connection, transaction, patientKey);
+        FeedOrder.For(connection).LockPatientAsync(connection, transaction, patientKey);
 
     public async Task AddAsync(DbConnection connection, DbTransaction transaction, LinkRow link, DispensingSource dispensing)
     {

@@ -80,6 +80,7 @@ public sealed class ScaleOutTests() : NotebookScenario(DatabaseProvider.PostgreS
 
             var whole = await FeedOfAsync(sync);
             var dispensed = visits.SelectMany(v => v).Select(v => v.Id).ToList();
+            TestContext.Out.WriteLine($"DispensingRecorded consumed: {consumedByServer.Count} by the first process, {consumedBySync.Count} by the second");
             Assert.Multiple(() =>
             {
                 Assert.That(consumedByServer.Count, Is.GreaterThan(0), "the first process consumed DispensingRecorded events");
