@@ -35,6 +35,8 @@ public static class LinkPatient
                     refusal = GetStatus.NotFound(request.PrescriptionId);
                     return null;
                 }
+                // Before the exchange-code check, which may write: the patient lock must come first in the transaction (see FeedOrder).
+                await records.LockPatientAsync(connection, transaction, row.PatientKey);
                 try
                 {
                     await ExchangeCodeCheck.VerifyAsync(connection, transaction, row, request.ExchangeCode, request.PrescriptionId, time.GetUtcNow().UtcDateTime);
@@ -58,13 +60,13 @@ public static class LinkPatient
                     link = await connection.QuerySingleAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.id = @linkId", new { linkId }, transaction);
                 }
 
-                // The linking prescription's own dispensing, if it came before the link.
-                await RecordWriter.LockFeedAsync(connection, transaction, app.ClientId);
-                var added = 0;
+                // The linking prescription's own dispensing, if it came before the link and the app has no record of it yet.
                 var dispensing = await connection.QuerySingleOrDefaultAsync<DispensingSource>(
-                    DispensingSource.Select + " WHERE d.prescription_id = @prescription", new { prescription = row.Id }, transaction);
-                if (dispensing is not null && await records.AddAsync(connection, transaction, link, dispensing)) added++;
-                return new Response(link.Id, created, added);
+                    DispensingSource.Select +
+                    " WHERE d.prescription_id = @prescription AND NOT EXISTS (SELECT 1 FROM notebook_records r WHERE r.app_client_id = @app AND r.dispensing_id = d.id)",
+                    new { prescription = row.Id, app = app.ClientId }, transaction);
+                if (dispensing is not null) await records.AddAsync(connection, transaction, link, dispensing);
+                return new Response(link.Id, created, dispensing is null ? 0 : 1);
             }, cancellationToken);
 
             return response ?? throw refusal!;

@@ -37,9 +37,9 @@ internal sealed class LinkRow
 }
 
 /// <summary>
-/// Adds the dispensing record of one dispensing for one linked app, once: a second call for the same app and dispensing
-/// (a redelivered event, a link made while the event was in flight) adds nothing. When the app has a webhook, the record is
-/// queued for delivery in the same transaction.
+/// Adds the dispensing record of one dispensing for one linked app, and when the app has a webhook queues it for delivery, in
+/// one round trip. Callers hold the patient's lock (<see cref="LockPatientAsync"/>) and have checked, under it, that the app
+/// has no record of the dispensing yet; the unique (app, dispensing) key refuses a duplicate should one slip through anyway.
 /// </summary>
 internal sealed class RecordWriter(TimeProvider time)
 {
@@ -50,47 +50,39 @@ internal sealed class RecordWriter(TimeProvider time)
         """;
 
     /// <summary>
-    /// Holds the app's feed until the transaction ends, before any of its records is added. Feed positions are drawn when a
-    /// record is inserted; without the lock, on PostgreSQL or SQL Server a later position could commit first and an app paging
-    /// with its cursor would pass the earlier one for good, and two dispensings of one patient could be recorded in either order.
+    /// Serialises the record writers of one patient until the transaction ends, before its first write: the patient's records
+    /// are then added in dispensing order and the "not recorded yet" checks hold. Other patients, and so other records of the
+    /// same app, never wait (SPEC §2: no lock that every record of an app passes through); the feed's order needs no lock.
     /// </summary>
-    public static Task LockFeedAsync(DbConnection connection, DbTransaction transaction, string appClientId) =>
-        connection.ExecuteAsync("UPDATE clients SET name = name WHERE id = @app", new { app = appClientId }, transaction);
+    public Task LockPatientAsync(DbConnection connection, DbTransaction transaction, string patientKey) =>
+        FeedOrder.For(connection).LockPatientAsync(connection, transaction, patientKey);
 
-    public async Task<bool> AddAsync(DbConnection connection, DbTransaction transaction, LinkRow link, DispensingSource dispensing)
+    public async Task AddAsync(DbConnection connection, DbTransaction transaction, LinkRow link, DispensingSource dispensing)
     {
-        var exists = await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM notebook_records WHERE app_client_id = @app AND dispensing_id = @dispensing",
-            new { app = link.AppClientId, dispensing = dispensing.Id }, transaction);
-        if (exists > 0) return false;
-
         var prescription = PrescriptionReader.Read(JahisReader.Read(dispensing.PrescriptionDocument,
             dispensing.PrescriptionEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
         // Dispensing documents are stored as the pharmacy sent them; the reader detects their encoding.
         var document = DispensingRecordDocument.Build(prescription, JahisReader.Read(dispensing.Document));
         var now = time.GetUtcNow().UtcDateTime;
         var id = "nbr_" + Guid.NewGuid().ToString("N")[..24];
-        await connection.ExecuteAsync(
+        const string insertRecord =
             """
-            INSERT INTO notebook_records (id, app_client_id, link_id, patient_key, dispensing_id, prescription_id, dispensed_on, document, created_at)
-            VALUES (@id, @app, @link, @patientKey, @dispensing, @prescription, @dispensedOn, @document, @now)
-            """,
+            INSERT INTO notebook_records (id, app_client_id, link_id, patient_key, dispensing_id, dispensing_sequence, prescription_id, dispensed_on, document, created_at)
+            VALUES (@id, @app, @link, @patientKey, @dispensing, @dispensingSequence, @prescription, @dispensedOn, @document, @now);
+            """;
+        // The delivery copies the record's feed_sequence, which orders a patient's deliveries: the patient's records are written
+        // one transaction after the other under the patient lock, so their sequences rise in that order.
+        const string insertDelivery =
+            """
+
+            INSERT INTO webhook_deliveries (record_id, app_client_id, patient_key, feed_sequence, status, attempts, next_attempt_at)
+            SELECT id, app_client_id, patient_key, feed_sequence, 'pending', 0, @now FROM notebook_records WHERE id = @id;
+            """;
+        await connection.ExecuteAsync(link.WebhookUrl is null ? insertRecord : insertRecord + insertDelivery,
             new
             {
-                id, app = link.AppClientId, link = link.Id, patientKey = link.PatientKey, dispensing = dispensing.Id,
+                id, app = link.AppClientId, link = link.Id, patientKey = link.PatientKey, dispensing = dispensing.Id, dispensingSequence = dispensing.Sequence,
                 prescription = dispensing.PrescriptionId, dispensedOn = dispensing.DispensedOn, document, now,
             }, transaction);
-
-        if (link.WebhookUrl is not null)
-        {
-            var sequence = await connection.ExecuteScalarAsync<long>("SELECT feed_sequence FROM notebook_records WHERE id = @id", new { id }, transaction);
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO webhook_deliveries (record_id, app_client_id, patient_key, feed_sequence, status, attempts, next_attempt_at)
-                VALUES (@id, @app, @patientKey, @sequence, 'pending', 0, @now)
-                """,
-                new { id, app = link.AppClientId, patientKey = link.PatientKey, sequence, now }, transaction);
-        }
-        return true;
     }
 }

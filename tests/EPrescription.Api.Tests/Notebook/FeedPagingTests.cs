@@ -72,6 +72,11 @@ public sealed class FeedPagingTests(DatabaseProvider provider) : NotebookScenari
     [TestCase("after=c1.")]
     [TestCase("after=c1.%21%21%21")]
     [TestCase("after=c1.LTE")] // "-1"
+    [TestCase("after=c1.MS4y")] // "1.2": two parts in a cursor of the first format
+    [TestCase("after=c2.MQ")] // "1": one part in a cursor of the second
+    [TestCase("after=c2.LTEuMQ")] // "-1.1"
+    [TestCase("after=c2.MS4yLjM")] // "1.2.3"
+    [TestCase("after=c3.MS4y")]
     [TestCase("limit=0")]
     [TestCase("limit=1001")]
     [TestCase("limit=-1")]
@@ -82,6 +87,45 @@ public sealed class FeedPagingTests(DatabaseProvider provider) : NotebookScenari
         using var response = await Api.GetAsync("/v1/notebook/records?" + query, NotebookApp);
 
         await ExpectProblemAsync(response, HttpStatusCode.BadRequest, "REQUEST_INVALID");
+    }
+
+    /// <summary>
+    /// Cursors of the first format ("c1." and a feed sequence) were given out before migration 0005 ordered the feed by commit;
+    /// an app holding one continues where it was: the records after it, then those written since, none twice.
+    /// </summary>
+    [Test]
+    public async Task Should_continue_from_a_cursor_given_out_before_the_feed_was_ordered_by_commit()
+    {
+        var visits = new List<Slip>();
+        for (var visit = 1; visit <= 4; visit++) visits.Add(await RegisterVisitAsync(visit));
+        await LinkAsync(visits[0]);
+        for (var i = 0; i < 3; i++)
+        {
+            await DispenseAsync(visits[i]);
+            await FeedWhenAsync(i + 1);
+        }
+        long firstSequence;
+        await using (var connection = await Api.Database.OpenAsync())
+        {
+            // As the migration left the records it found: on PostgreSQL their transaction is 0 (SQL Server re-stamped them in
+            // feed_sequence order, which records written one after the other already are).
+            if (Provider == DatabaseProvider.PostgreSql) await connection.ExecuteAsync("UPDATE notebook_records SET feed_tx = '0'");
+            firstSequence = await connection.ExecuteScalarAsync<long>("SELECT MIN(feed_sequence) FROM notebook_records");
+        }
+        var oldCursor = "c1." + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(firstSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await DispenseAsync(visits[3]);
+        var all = await FeedWhenAsync(4);
+
+        var page = await FeedPageAsync(after: oldCursor);
+        var next = await FeedPageAsync(after: page.GetProperty("nextCursor").GetString());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(r => r.GetProperty("prescriptionId").GetString()), Is.EqualTo(visits.Select(v => v.Id)), "in dispensing order");
+            Assert.That(Ids(page.GetProperty("records").EnumerateArray()), Is.EqualTo(Ids(all).Skip(1)), "everything after the old cursor's record, once");
+            Assert.That(next.GetProperty("records").GetArrayLength(), Is.Zero);
+        });
     }
 
     /// <summary>
@@ -102,7 +146,8 @@ public sealed class FeedPagingTests(DatabaseProvider provider) : NotebookScenari
                 "SELECT prescription_id, dispensing_id, id FROM notebook_records", transaction: transaction);
             var prescriptionColumns = await ColumnsAsync(connection, transaction, "prescriptions", "id", "content_hash");
             var dispensingColumns = await ColumnsAsync(connection, transaction, "dispensings", "id", "prescription_id", "sequence");
-            var recordColumns = await ColumnsAsync(connection, transaction, "notebook_records", "id", "dispensing_id", "prescription_id", "feed_sequence");
+            // The feed position is the copy's own (feed_tx on PostgreSQL, the rowversion feed_version on SQL Server).
+            var recordColumns = await ColumnsAsync(connection, transaction, "notebook_records", "id", "dispensing_id", "prescription_id", "feed_sequence", "feed_tx", "feed_version");
             // Fifty copies a command: a few round trips rather than three thousand.
             foreach (var batch in Enumerable.Range(1, Records - 1).Chunk(50))
             {

@@ -27,9 +27,10 @@ public abstract class NotebookScenario(DatabaseProvider provider, BusTransport t
 
     /// <summary>
     /// Registers the basic prescription issued today for visit <paramref name="visit"/>: the same patient (insurance and birth
-    /// date), another patient number at the clinic (record 11), so each visit is a prescription of its own.
+    /// date), another patient number at the clinic (record 11), so each visit is a prescription of its own. Patients other than
+    /// 0 (the sample's) hold another insurance card number, so the notebook sync keys them as other patients.
     /// </summary>
-    protected Task<Slip> RegisterVisitAsync(int visit = 1) => RegisterDocumentAsync(PrescriptionForVisit(visit));
+    protected Task<Slip> RegisterVisitAsync(int visit = 1, int patient = 0) => RegisterDocumentAsync(PrescriptionForVisit(visit, patient));
 
     protected async Task<Slip> RegisterDocumentAsync(byte[] document)
     {
@@ -37,8 +38,16 @@ public abstract class NotebookScenario(DatabaseProvider provider, BusTransport t
         return new Slip(registered.GetProperty("prescriptionId").GetString()!, registered.GetProperty("exchangeCode").GetString()!);
     }
 
-    protected byte[] PrescriptionForVisit(int visit) =>
-        Rx.Write(Rx.Records(Rx.Basic, TodayInJapan).Select(r => r.Number == "11" ? Rx.With(r, (1, visit.ToString("D6", CultureInfo.InvariantCulture))) : r));
+    protected byte[] PrescriptionForVisit(int visit, int patient = 0) =>
+        Rx.Write(Rx.Records(Rx.Basic, TodayInJapan).Select(r => r.Number switch
+        {
+            "11" => Rx.With(r, (1, visit.ToString("D6", CultureInfo.InvariantCulture))),
+            "23" when patient != 0 => Rx.With(r, (2, FullWidth((5678 + patient).ToString(CultureInfo.InvariantCulture)))),
+            _ => r,
+        }));
+
+    /// <summary>Card numbers are written in full-width digits, as the sample's are.</summary>
+    private static string FullWidth(string digits) => string.Concat(digits.Select(c => (char)('０' + (c - '0'))));
 
     /// <summary>The development pharmacy receives and dispenses it (the shared dispensing sample, dated today); returns the dispensing id.</summary>
     protected async Task<string> DispenseAsync(Slip slip)
