@@ -165,6 +165,7 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
         steps.Processed.HandleEventOnceAsync("notebook-sync", Guid.NewGuid(), async (connection, transaction) =>
         {
             var dispensing = await connection.QuerySingleAsync<DispensingSource>(DispensingSource.Select + " WHERE d.id = @id", new { id = dispensingId }, transaction);
+            await steps.Records.LockPatientAsync(connection, transaction, dispensing.PatientKey);
             var links = await connection.QueryAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.patient_key = @patientKey",
                 new { patientKey = dispensing.PatientKey }, transaction);
             foreach (var link in links) await steps.Records.AddAsync(connection, transaction, link, dispensing);
