@@ -18,11 +18,16 @@ internal sealed record SignedPrescription(string DocumentBase64, string Signatur
 /// <summary>
 /// The documents of a lifecycle, signed with the development PKI before the timed run: a pool of distinct prescriptions (the
 /// server answers a second registration of the same signed bytes with the first answer) and one dispensing that fits them all.
-/// Every prescription is the shared sample issued today (Japan time) for the same patient, so one notebook link covers them
-/// all; they differ only in the patient code of record 11, which is not part of the patient's identity.
+/// Every prescription is the shared sample issued today (Japan time), for one of <see cref="Patients"/> patients who differ
+/// in their insurance card number (record 23, part of the patient's identity) and share name, sex and birth date, so the one
+/// dispensing fits them all; prescriptions differ in the patient code of record 11 too, so no two are the same bytes. Many
+/// patients, not one: the notebook sync orders records per patient, and a real network's lifecycles are of different people.
 /// </summary>
 internal sealed class LifecycleDocuments
 {
+    /// <summary>How many patients the prescriptions are spread over; the notebook app is linked to each before the run.</summary>
+    public const int Patients = 200;
+
     private readonly byte[] _prescription;
     private readonly SigningKey _doctor;
     private readonly string _runTag = RunTag();
@@ -62,12 +67,17 @@ internal sealed class LifecycleDocuments
             var number = Interlocked.Increment(ref _issued);
             // Record 11 field 1 (患者コード, up to 15 characters): unique per run and per document.
             var document = WithField(_prescription, "11", 1, _runTag + number.ToString("D10", CultureInfo.InvariantCulture));
+            document = WithField(document, "23", 2, CardNumber((int)(number % Patients)));
             var signature = signer.Sign(document, _doctor, new SigningOptions { Detached = true });
             signed.Add(new SignedPrescription(Convert.ToBase64String(document), Convert.ToBase64String(signature)));
             return signer;
         }, _ => { });
         return [.. signed];
     }
+
+    /// <summary>被保険者証番号 of patient <paramref name="patient"/>, in full-width digits as cards print them.</summary>
+    private string CardNumber(int patient) =>
+        new([.. (_runTag[..2] + patient.ToString("D4", CultureInfo.InvariantCulture)).Select(c => c is >= '0' and <= '9' ? (char)('０' + (c - '0')) : (char)(c - 'A' + 'Ａ'))]);
 
     private static string RunTag()
     {

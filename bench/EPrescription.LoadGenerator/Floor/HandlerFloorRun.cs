@@ -73,11 +73,13 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
         var pool = new PrescriptionPool(documents);
         pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
-        // The notebook link every lifecycle's record is written for, as in a normal run.
-        if (!pool.TryTake(out var first)) throw new InvalidOperationException("The pool is empty.");
-        var linking = await steps.Register.HandleAsync(new Register.Request(first.DocumentBase64, first.SignatureBase64, null, null), Callers.Clinic(), null);
-        await new LinkPatient.Handler(database, store, steps.Records, time).HandleAsync(
-            new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
+        // One notebook link for each patient the lifecycles are spread over, as in a normal run.
+        foreach (var first in documents.Sign(LifecycleDocuments.Patients))
+        {
+            var linking = await steps.Register.HandleAsync(new Register.Request(first.DocumentBase64, first.SignatureBase64, null, null), Callers.Clinic(), null);
+            await new LinkPatient.Handler(database, store, steps.Records, time).HandleAsync(
+                new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
+        }
 
         if (options.Warmup > TimeSpan.Zero)
         {

@@ -41,12 +41,11 @@ internal sealed class LifecycleRun(RunOptions options, TextWriter progress)
         var pool = new PrescriptionPool(documents);
         pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
-        // One link for the patient all prescriptions share: every dispensing then lands in the dev notebook app's feed.
-        if (!pool.TryTake(out var first)) throw new InvalidOperationException("The pool is empty.");
-        var linking = await client.RegisterAsync(first, hardStop.Token);
-        await client.LinkNotebookAsync(linking, hardStop.Token);
+        // One link for each patient the prescriptions are spread over: every dispensing then lands in the dev notebook app's feed.
+        foreach (var first in documents.Sign(LifecycleDocuments.Patients))
+            await client.LinkNotebookAsync(await client.RegisterAsync(first, hardStop.Token), hardStop.Token);
         var cursor = await SkipExistingRecordsAsync(client, hardStop.Token);
-        progress.WriteLine($"Linked the dev notebook app to the sample patient (via {linking.PrescriptionId}).");
+        progress.WriteLine($"Linked the dev notebook app to the {LifecycleDocuments.Patients} patients of the run.");
 
         using var stopPolling = CancellationTokenSource.CreateLinkedTokenSource(hardStop.Token);
         var poller = PollAsync(client, cursor, stopPolling.Token);
