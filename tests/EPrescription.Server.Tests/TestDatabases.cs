@@ -56,7 +56,7 @@ public static class TestDatabases
             return;
         }
         // Respawn has no SQLite adapter; the same effect: empty every table but the migration record, children first.
-        foreach (var table in new[] { "processed_messages", "outbox", "audit_log", "idempotency_keys", "dispensings", "prescription_history", "prescriptions", "clients" })
+        foreach (var table in new[] { "medications", "processed_messages", "outbox", "audit_log", "idempotency_keys", "dispensings", "prescription_history", "prescriptions", "clients" })
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"DELETE FROM {table}";

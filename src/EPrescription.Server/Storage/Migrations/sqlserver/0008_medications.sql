@@ -1,0 +1,33 @@
+-- What each patient takes, one row per drug line of a registered prescription or a recorded dispensing, for the
+-- duplicate-medication check (重複投薬チェック): a check reads the patient's rows still counting and never parses a document.
+-- Derived from the stored documents, so no foreign keys: the write path may reshape prescriptions and dispensings freely.
+-- source_kind: prescription (counts through its last valid date until ended_at) or dispensing (through its supply days).
+-- A drug is known by ingredient_code (7 characters of YJ, 厚労省 or 一般名コード), product_kind + product_code (receipt = レセ電,
+-- hot = HOT9) or name_key (NFKC name without blanks and 【般】): at least one of them.
+CREATE TABLE medications (
+    source_kind       NVARCHAR(20)  NOT NULL,
+    source_id         NVARCHAR(200) NOT NULL,
+    line_no           INTEGER       NOT NULL,
+    patient_key       NVARCHAR(200) NOT NULL,
+    prescription_id   NVARCHAR(200) NOT NULL,
+    rp                INTEGER       NOT NULL,
+    drug              INTEGER       NOT NULL,
+    ingredient_code   NVARCHAR(20)  NULL,
+    product_kind      NVARCHAR(20)  NULL,
+    product_code      NVARCHAR(200) NULL,
+    name_key          NVARCHAR(MAX) NULL,
+    route             NVARCHAR(20)  NOT NULL,
+    taking_from       DATE          NOT NULL,
+    taking_until      DATE          NOT NULL,
+    drug_name         NVARCHAR(MAX) NULL,
+    drug_code         NVARCHAR(200) NULL,
+    institution_code  NVARCHAR(200) NULL,
+    institution_name  NVARCHAR(MAX) NULL,
+    pharmacy_code     NVARCHAR(200) NULL,
+    pharmacy_name     NVARCHAR(MAX) NULL,
+    dated_on          DATE          NOT NULL,
+    recorded_at       DATETIME2     NOT NULL,
+    ended_at          DATETIME2     NULL,
+    PRIMARY KEY (source_kind, source_id, line_no)
+);
+CREATE INDEX ix_medications_patient_taking ON medications (patient_key, taking_until);
