@@ -99,6 +99,67 @@ public class CheckCommandTests
         });
     }
 
+    /// <summary>
+    /// Every document of other public JAHIS parsers (shared/formats/peer-fixtures, read in place): eprx check ends with
+    /// 0, 1 or 2 on each, never with an unhandled exception, and reports one result per file.
+    /// </summary>
+    [Test]
+    public async Task Should_never_crash_on_any_peer_fixture()
+    {
+        var folder = Path.GetFullPath(Path.Combine(Eprx.RepositoryRoot, "..", "shared", "formats", "peer-fixtures"));
+        if (!Directory.Exists(folder)) Assert.Ignore($"The shared peer fixtures are not beside the repository ({folder}); they are read there, never copied.");
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".txt" or ".csv").Order(StringComparer.Ordinal).ToArray();
+
+        var result = await Eprx.RunAsync(["check", "--json", .. files]);
+
+        Assert.That(result.ExitCode, Is.AnyOf(0, 1, 2), result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var statuses = json.RootElement.EnumerateArray().Select(r => r.GetProperty("status").GetString()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(files, Has.Length.GreaterThan(400));
+            Assert.That(result.Stderr, Does.Not.Contain("Unhandled exception"));
+            Assert.That(statuses, Has.Count.EqualTo(files.Length));
+            Assert.That(statuses, Is.All.AnyOf("valid", "invalid", "unreadable"));
+            Assert.That(statuses, Has.Some.EqualTo("valid").And.Some.EqualTo("invalid").And.Some.EqualTo("unreadable"));
+        });
+    }
+
+    /// <summary>Documents that made eprx check crash with exit code 134 (issue 10): now each problem is printed and the exit code is 1.</summary>
+    [TestCase("101,2,2,,5", "101,2,2,,-14", "record 101 field 4")]   // 調剤数量 of digits only
+    [TestCase("13,19850415", "13,19850415\r\r", "record 13 field 1")] // CR CR LF after the birth date (the sample ends lines with LF)
+    public async Task Should_print_the_problem_of_a_document_that_used_to_crash_it(string from, string to, string where)
+    {
+        var text = File.ReadAllText(Eprx.Sample("rx_jahis10_01_basic.utf8.txt"));
+        var file = Write("crash.txt", text.Replace(from, to, StringComparison.Ordinal));
+
+        var result = await Eprx.RunAsync("check", file);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Contain(from));
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.Stdout + result.Stderr);
+            Assert.That(result.Stdout, Does.Contain(where));
+        });
+    }
+
+    [Test]
+    public async Task Should_print_the_problem_of_an_OTC_ingredient_without_its_OTC_record()
+    {
+        var text = File.ReadAllText(Eprx.Sample("tc_jahistc08_04_patient_to_provider.utf8.csv"));
+        var file = Write("orphan.csv", text.Replace("\n31,1,", "\n31,987,", StringComparison.Ordinal));
+
+        var result = await Eprx.RunAsync("check", file);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Contain("\n31,1,"), "the sample has an OTC ingredient of OTC record 1");
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.Stdout + result.Stderr);
+            Assert.That(result.Stdout, Does.Contain("record 31 field 1"));
+        });
+    }
+
     [Test]
     public async Task Should_explain_usage_when_called_wrongly()
     {

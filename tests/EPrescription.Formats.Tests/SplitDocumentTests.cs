@@ -109,7 +109,7 @@ public class SplitDocumentTests
 
         var error = Assert.Throws<JahisFormatException>(() => SplitDocuments.Join([Part(1), other]));
 
-        Assert.That(error!.Message, Does.Contain("different data").And.Contain("20250611120000"));
+        Assert.That(error!.Message, Does.Contain("different data").And.Not.Contain("20250611120000"), "the message may be logged: it names no value of the parts");
     }
 
     [Test]

@@ -20,7 +20,8 @@ public static class Layouts
         PropertyNameCaseInsensitive = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // No enum converter here: an options-level converter would override the converters the enums name themselves, and
+        // FieldType's "9" would then load as the number 9 instead of Digits (each enum carries its own converter).
     };
 
     public static FormatLayout Load(Stream json)
@@ -28,6 +29,7 @@ public static class Layouts
         var layout = JsonSerializer.Deserialize<FormatLayout>(json, JsonOptions)
             ?? throw new InvalidDataException("The layout file is empty.");
         layout.Index();
+        layout.CheckEnums();
         return layout;
     }
 

@@ -35,6 +35,21 @@ public sealed class FormatLayout
     }
 
     public RecordLayout? Find(string recordNumber) => RecordsByNumber.GetValueOrDefault(recordNumber);
+
+    /// <summary>
+    /// System.Text.Json's string-enum converters also take numbers ("required": 3): a layout value outside an enum would
+    /// silently switch a check off, so loading refuses it.
+    /// </summary>
+    internal void CheckEnums()
+    {
+        if (!Enum.IsDefined(EraStyle)) throw new InvalidDataException($"The {Format} layout has an unknown eraStyle.");
+        foreach (var (record, field) in Records.SelectMany(r => r.Fields.Select(f => (r.Number, f)))
+                     .Concat(VersionRecord.Fields.Select(f => ("version", f))))
+        {
+            if (!Enum.IsDefined(field.Type) || !Enum.IsDefined(field.Required) || field.Format is { } format && !Enum.IsDefined(format))
+                throw new InvalidDataException($"The {Format} layout's record {record} field {field.Name} has a type, required or format value that is not one of the documented ones.");
+        }
+    }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<EraStyle>))]
@@ -82,6 +97,11 @@ public sealed class RecordLayout
     public string Occurs { get; init; } = "0..n";
     public string? Opens { get; init; }
     public string? Note { get; init; }
+    /// <summary>
+    /// The last field may come after empty padding fields (a JAHIS example writes record 411 with 8 fields, its レコード作成者
+    /// last): the reader moves it back to its place and warns.
+    /// </summary>
+    public bool PaddedLastField { get; init; }
     public IReadOnlyList<FieldLayout> Fields { get; init; } = [];
 
     [JsonIgnore] public int MinOccurs => Occurs.StartsWith('1') ? 1 : 0;
@@ -100,8 +120,15 @@ public sealed class FieldLayout
     public int? MaxBytes { get; init; }
     public int? ExactLength { get; init; }
     public FieldRequirement Required { get; init; } = FieldRequirement.No;
+    /// <summary>Required when this holds; with <c>required</c> "toPatient", required when both hold.</summary>
     public FieldCondition? RequiredWhen { get; init; }
     public FieldCondition? EmptyWhen { get; init; }
+    /// <summary>For digits: the smallest number allowed (e.g. 1 for a part number).</summary>
+    public int? MinValue { get; init; }
+    /// <summary>For digits: the number may not exceed the number in this field of the record (データ連番 ≤ 分割数).</summary>
+    public int? AtMostField { get; init; }
+    /// <summary>The value must equal the value of this field in some record of the document (an OTC ingredient's OTC record).</summary>
+    public FieldReference? References { get; init; }
     public string? Codes { get; init; }
     public FieldFormat? Format { get; init; }
     public int? SinceVersion { get; init; }
@@ -116,9 +143,40 @@ public sealed class FieldLayout
 
 public sealed class FieldCondition
 {
+    /// <summary>
+    /// Null: the field is one of the same record. Else a record of the groups this record stands in (e.g. "11", the dispensing
+    /// institution of the block); the condition fails when there is none.
+    /// </summary>
+    public string? Record { get; init; }
     public int Field { get; init; }
     public IReadOnlyList<string> In { get; init; } = [];
-    public bool Matches(string value) => In.Contains(value, StringComparer.Ordinal);
+    /// <summary>Instead of <see cref="In"/>: the condition holds for every value but these (an empty value included).</summary>
+    public IReadOnlyList<string>? NotIn { get; init; }
+    /// <summary>
+    /// For <c>emptyWhen</c>: a breach is only a warning, where the JAHIS specification's own examples break the rule
+    /// (readers must accept those examples).
+    /// </summary>
+    public bool Warning { get; init; }
+    /// <summary>A further condition that must hold as well.</summary>
+    public FieldCondition? And { get; init; }
+
+    public bool Matches(string value) => NotIn is { } notIn
+        ? !notIn.Contains(value, StringComparer.Ordinal)
+        : In.Contains(value, StringComparer.Ordinal);
+
+    /// <summary>"is one of 2, 3" or "is not one of 9, 10": how messages state the values.</summary>
+    public string DescribeValues() => NotIn switch
+    {
+        [""] => "is given",
+        { } notIn => $"is not one of {string.Join(", ", notIn)}",
+        _ => $"is one of {string.Join(", ", In)}",
+    };
+}
+
+public sealed class FieldReference
+{
+    public required string Record { get; init; }
+    public int Field { get; init; }
 }
 
 public sealed class CodeList

@@ -26,7 +26,7 @@ public static class NotebookWriter
         foreach (var otc in notebook.OtcDrugs)
         {
             if (otc.Ingredients.Count > 0 && otc.Sequence is null)
-                throw new ArgumentException($"The OTC drug {otc.Name} has ingredients but no record number (レコード通番) for them to refer to.", nameof(notebook));
+                throw new ArgumentException("An OTC drug has ingredients but no record number (レコード通番) for them to refer to.", nameof(notebook));
             Add("3", otc.Name, otc.StartDate?.Text, otc.EndDate?.Text, otc.Creator, Text(otc.Sequence), otc.JanCode);
             foreach (var ingredient in otc.Ingredients)
                 Add("31", Text(otc.Sequence), ingredient.Name, ingredient.CodeKind, ingredient.Code, ingredient.Creator);

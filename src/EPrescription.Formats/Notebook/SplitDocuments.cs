@@ -63,7 +63,7 @@ public static class SplitDocuments
         if (document.Format != JahisFormat.Notebook)
             throw new ArgumentException("Only notebook documents (JAHISTC) are split with record 911.", nameof(document));
         if (dataId.Length is < 1 or > 14 || !dataId.All(char.IsAsciiDigit))
-            throw new ArgumentException($"A データ固有ID (data ID) is 1 to 14 digits, not '{dataId}'.", nameof(dataId));
+            throw new ArgumentException("A データ固有ID (data ID) is 1 to 14 digits.", nameof(dataId));
 
         // A part given again is re-split as it stands: its old 911 would no longer describe the new parts.
         var body = document.Body.Where(r => r.Number != SplitControl).ToList();
@@ -150,17 +150,18 @@ public static class SplitDocuments
                 problems.Add($"document {i + 1} has no record 911 (分割制御, split control), so it is not a part of split data");
                 continue;
             }
-            if (!int.TryParse(control.Field(2), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1
-                || !int.TryParse(control.Field(3), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+            if (!int.TryParse(control.Value(2), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1
+                || !int.TryParse(control.Value(3), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
             {
-                problems.Add($"document {i + 1}: record 911 '{control}' does not give the number of parts and the part's number");
+                problems.Add($"document {i + 1}: record 911 (line {control.Line}) does not give the number of parts and the part's number, each 1 or more");
                 continue;
             }
-            read.Add((document, control.Field(1), count, number));
+            read.Add((document, control.Value(1), count, number));
         }
 
         var ids = read.Select(p => p.Id).Distinct(StringComparer.Ordinal).ToList();
-        if (ids.Count > 1) problems.Add($"the parts belong to different data (データ固有ID {string.Join(", ", ids)})");
+        // Part numbers and counts are named below; the data IDs are not, as no message quotes what a document identifies.
+        if (ids.Count > 1) problems.Add($"the parts belong to {ids.Count} different data (their データ固有ID differ)");
         var counts = read.Select(p => p.Count).Distinct().ToList();
         if (counts.Count > 1) problems.Add($"the parts disagree on the number of parts ({string.Join(", ", counts)})");
         if (read.Select(p => (p.Document.Version, p.Document.OutputKind)).Distinct().Count() > 1)

@@ -8,7 +8,8 @@ namespace EPrescription.Formats.Prescriptions;
 /// <summary>
 /// Gives a prescription document its meaning. It expects a document that <see cref="Validation.JahisValidator"/> accepted:
 /// an absent optional record or field simply stays null, while a missing required record or an unreadable number or date
-/// throws <see cref="ArgumentException"/>, because guessing would hand a pharmacy a wrong prescription.
+/// throws <see cref="JahisFormatException"/> naming the line, record and field (never the value), because guessing would hand
+/// a pharmacy a wrong prescription. Fields are read without surrounding blanks, as the validator reads them.
 /// </summary>
 public static class PrescriptionReader
 {
@@ -31,57 +32,57 @@ public static class PrescriptionReader
             Version = document.Version,
             Institution = new Institution
             {
-                CodeKind = institution.Field(1),
-                Code = institution.Field(2),
-                Prefecture = institution.Field(3),
-                Name = institution.OptionalField(4),
-                PostalCode = address?.OptionalField(1),
-                Address = address?.OptionalField(2),
-                Phone = phone?.OptionalField(1),
-                Fax = phone?.OptionalField(2),
-                OtherContact = phone?.OptionalField(3),
+                CodeKind = institution.Value(1),
+                Code = institution.Value(2),
+                Prefecture = institution.Value(3),
+                Name = institution.OptionalValue(4),
+                PostalCode = address?.OptionalValue(1),
+                Address = address?.OptionalValue(2),
+                Phone = phone?.OptionalValue(1),
+                Fax = phone?.OptionalValue(2),
+                OtherContact = phone?.OptionalValue(3),
             },
             Department = document.First("4") is { } department
-                ? new Department(department.Field(1), department.OptionalField(2), department.Field(3))
+                ? new Department(department.Value(1), department.OptionalValue(2), department.Value(3))
                 : null,
-            Doctor = new Prescriber(doctor.OptionalField(1), doctor.OptionalField(2), doctor.Field(3)),
+            Doctor = new Prescriber(doctor.OptionalValue(1), doctor.OptionalValue(2), doctor.Value(3)),
             Patient = new Patient
             {
-                Code = name.OptionalField(1),
-                Name = name.OptionalField(2),
-                KanaName = name.OptionalField(3),
-                Sex = Required(document, "12").Field(1),
+                Code = name.OptionalValue(1),
+                Name = name.OptionalValue(2),
+                KanaName = name.OptionalValue(3),
+                Sex = Required(document, "12").Value(1),
                 BirthDate = Date(Required(document, "13"), 1, allowPartial: true),
-                CopayClass = document.First("14")?.OptionalField(1),
+                CopayClass = document.First("14")?.OptionalValue(1),
             },
             Insurance = new Insurance
             {
-                Kind = document.First("21")?.OptionalField(1),
-                InsurerNumber = document.First("22")?.OptionalField(1),
-                CardSymbol = insuranceCard.OptionalField(1),
-                CardNumber = insuranceCard.OptionalField(2),
-                InsuredRelation = insuranceCard.Field(3),
-                BranchNumber = insuranceCard.OptionalField(4),
+                Kind = document.First("21")?.OptionalValue(1),
+                InsurerNumber = document.First("22")?.OptionalValue(1),
+                CardSymbol = insuranceCard.OptionalValue(1),
+                CardNumber = insuranceCard.OptionalValue(2),
+                InsuredRelation = insuranceCard.Value(3),
+                BranchNumber = insuranceCard.OptionalValue(4),
                 CopayRate = rates is null ? null : OptionalNumber(rates, 1),
                 BenefitRate = rates is null ? null : OptionalNumber(rates, 2),
-                WorkRelated = document.First("25")?.OptionalField(1),
+                WorkRelated = document.First("25")?.OptionalValue(1),
             },
             PublicFunds = [.. new[] { "27", "28", "29" }
                 .Select((number, index) => (Record: document.First(number), Order: index + 1))
                 .Where(f => f.Record is not null)
-                .Select(f => new PublicFund(f.Order, f.Record!.Field(1), f.Record.OptionalField(2)))],
-            SpecialPublicFund = document.First("30") is { } special ? new SpecialPublicFund(special.Field(1), special.OptionalField(2)) : null,
-            ClaimType = document.First("31")?.OptionalField(1),
+                .Select(f => new PublicFund(f.Order, f.Record!.Value(1), f.Record.OptionalValue(2)))],
+            SpecialPublicFund = document.First("30") is { } special ? new SpecialPublicFund(special.Value(1), special.OptionalValue(2)) : null,
+            ClaimType = document.First("31")?.OptionalValue(1),
             IssueDate = Date(Required(document, "51"), 1, allowPartial: false).ToDateOnly(),
             ExpiryDate = document.First("52") is { } expiry ? Date(expiry, 1, allowPartial: false).ToDateOnly() : null,
             Narcotics = document.First("61") is { } narcotics
-                ? new Narcotics(narcotics.OptionalField(1), narcotics.Field(2), narcotics.Field(3))
+                ? new Narcotics(narcotics.OptionalValue(1), narcotics.Value(2), narcotics.Value(3))
                 : null,
-            LeftoverCheck = document.First("62")?.OptionalField(1),
+            LeftoverCheck = document.First("62")?.OptionalValue(1),
             SplitInstruction = document.First("63") is { } split ? new SplitInstruction(Number(split, 1), Number(split, 2)) : null,
             RefillTotalUses = document.First("64") is { } refill ? Number(refill, 1) : null,
-            Remarks = [.. document.All("81").Select(r => new Remark(Number(r, 1), r.OptionalField(2), r.Field(3)))],
-            PrescriptionNumber = document.First("82") is { } number ? new PrescriptionNumber(number.Field(1), number.Field(2)) : null,
+            Remarks = [.. document.All("81").Select(r => new Remark(Number(r, 1), r.OptionalValue(2), r.Value(3)))],
+            PrescriptionNumber = document.First("82") is { } number ? new PrescriptionNumber(number.Value(1), number.Value(2)) : null,
             Rps = [.. GroupBy(document.Body, "101").Select(ReadRp)],
         };
     }
@@ -90,19 +91,19 @@ public static class PrescriptionReader
     {
         var opener = records[0];
         var directions = records.FirstOrDefault(r => r.Number == "111")
-            ?? throw new ArgumentException($"RP {opener.Field(1)} (line {opener.Line}) has no record 111 (用法, directions); validate the document first.");
+            ?? throw new JahisFormatException(opener.Line, opener.Number, null, "the RP has no record 111 (用法, directions), which is required");
         return new Rp
         {
             Number = Number(opener, 1),
-            DosageFormClass = opener.Field(2),
-            DosageFormName = opener.OptionalField(3),
+            DosageFormClass = opener.Value(2),
+            DosageFormName = opener.OptionalValue(3),
             Quantity = Number(opener, 4),
             SplitQuantity = records.FirstOrDefault(r => r.Number == "102") is { } split
                 ? new SplitQuantity(Number(split, 2), Number(split, 3))
                 : null,
-            Directions = new Directions(directions.Field(2), directions.OptionalField(3), directions.Field(4), OptionalNumber(directions, 5)),
+            Directions = new Directions(directions.Value(2), directions.OptionalValue(3), directions.Value(4), OptionalNumber(directions, 5)),
             Supplements = [.. records.Where(r => r.Number == "181").Select(r =>
-                new DirectionsSupplement(Number(r, 2), r.OptionalField(3), r.Field(4), r.OptionalField(5), r.OptionalField(6)))],
+                new DirectionsSupplement(Number(r, 2), r.OptionalValue(3), r.Value(4), r.OptionalValue(5), r.OptionalValue(6)))],
             Drugs = [.. GroupBy(records, "201").Select(ReadDrug)],
         };
     }
@@ -113,23 +114,23 @@ public static class PrescriptionReader
         return new PrescribedDrug
         {
             Sequence = Number(drug, 2),
-            InformationKind = drug.OptionalField(3),
-            CodeKind = drug.Field(4),
-            Code = drug.OptionalField(5),
-            Name = drug.OptionalField(6),
-            Dose = drug.Field(7),
-            PotencyFlag = drug.Field(8),
-            Unit = drug.Field(9),
-            UnitConversionFactor = records.FirstOrDefault(r => r.Number == "211")?.OptionalField(3),
+            InformationKind = drug.OptionalValue(3),
+            CodeKind = drug.Value(4),
+            Code = drug.OptionalValue(5),
+            Name = drug.OptionalValue(6),
+            Dose = drug.Value(7),
+            PotencyFlag = drug.Value(8),
+            Unit = drug.Value(9),
+            UnitConversionFactor = records.FirstOrDefault(r => r.Number == "211")?.OptionalValue(3),
             UnevenDoses = records.FirstOrDefault(r => r.Number == "221") is { } uneven ? ReadUnevenDoses(uneven) : [],
             FundBurden = records.FirstOrDefault(r => r.Number == "231") is { } burden
-                ? new FundBurden(burden.OptionalField(3), burden.OptionalField(4), burden.OptionalField(5), burden.OptionalField(6))
+                ? new FundBurden(burden.OptionalValue(3), burden.OptionalValue(4), burden.OptionalValue(5), burden.OptionalValue(6))
                 : null,
             SingleDose = records.FirstOrDefault(r => r.Number == "241") is { } single
-                ? new SingleDose(single.Field(3), OptionalNumber(single, 4))
+                ? new SingleDose(single.Value(3), OptionalNumber(single, 4))
                 : null,
             Supplements = [.. records.Where(r => r.Number == "281").Select(r =>
-                new DrugSupplement(Number(r, 3), r.OptionalField(4), r.Field(5), r.OptionalField(6)))],
+                new DrugSupplement(Number(r, 3), r.OptionalValue(4), r.Value(5), r.OptionalValue(6)))],
         };
     }
 
@@ -137,7 +138,7 @@ public static class PrescriptionReader
     private static IReadOnlyList<UnevenDose> ReadUnevenDoses(JahisRecord record)
     {
         var doses = Enumerable.Range(0, PrescriptionWriter.UnevenDoseSlots)
-            .Select(i => new UnevenDose(record.Field(3 + i), record.OptionalField(3 + PrescriptionWriter.UnevenDoseSlots + i)))
+            .Select(i => new UnevenDose(record.Value(3 + i), record.OptionalValue(3 + PrescriptionWriter.UnevenDoseSlots + i)))
             .ToList();
         var count = doses.FindLastIndex(d => d.Dose.Length > 0 || d.Code is not null) + 1;
         return doses.Take(count).ToList();
@@ -163,22 +164,22 @@ public static class PrescriptionReader
     }
 
     private static JahisRecord Required(JahisDocument document, string number) =>
-        document.First(number) ?? throw new ArgumentException(
-            $"The prescription has no record {Layouts.Prescription.Find(number)}, which is required; validate the document first.", nameof(document));
+        document.First(number) ?? throw new JahisFormatException(1, null, null,
+            $"the prescription has no record {Layouts.Prescription.Find(number)}, which is required");
 
     private static int Number(JahisRecord record, int position) =>
-        int.TryParse(record.Field(position), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+        int.TryParse(record.Value(position), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw Unreadable(record, position, "a number");
+            : throw new JahisFormatException(record.Line, record.Number, position, "is not a whole number of at most 9 digits");
 
     private static int? OptionalNumber(JahisRecord record, int position) =>
-        record.OptionalField(position) is null ? null : Number(record, position);
+        record.OptionalValue(position) is null ? null : Number(record, position);
 
+    // The date parser's own message quotes the value, so the exception states the rule instead.
     private static JahisDate Date(JahisRecord record, int position, bool allowPartial) =>
-        JahisDate.TryParse(record.Field(position), EraStyle.Digit, allowPartial, out var date, out var error)
+        JahisDate.TryParse(record.Value(position), EraStyle.Digit, allowPartial, out var date, out _)
             ? date
-            : throw new ArgumentException($"line {record.Line}: record {record.Number} field {position}: {error}");
-
-    private static ArgumentException Unreadable(JahisRecord record, int position, string what) =>
-        new($"line {record.Line}: record {record.Number} field {position} is '{record.Field(position)}', not {what}; validate the document first.");
+            : throw new JahisFormatException(record.Line, record.Number, position, allowPartial
+                ? "is not a date: YYYYMMDD, YYYYMM, YYYY or an era date GYYMMDD, GYYMM, GYY"
+                : "is not a complete date: YYYYMMDD or an era date GYYMMDD");
 }

@@ -33,5 +33,36 @@ public sealed record FormatProblem(
     }
 }
 
-/// <summary>The only exception the readers throw: the bytes are not a JAHIS document at all.</summary>
-public sealed class JahisFormatException(string message) : Exception(message);
+/// <summary>
+/// The only exception the readers throw on a document's content: the bytes are not a JAHIS document at all, or (from the
+/// typed readers) a part of a document cannot be given its meaning. Where it knows them it names the line, record and field.
+/// Its message never quotes a value of the document, so that it may be logged.
+/// </summary>
+public sealed class JahisFormatException : Exception
+{
+    public JahisFormatException(string message) : base(message)
+    {
+    }
+
+    /// <param name="rule">What the field should hold, e.g. "is not a number"; never the value itself.</param>
+    public JahisFormatException(int line, string? record, int? field, string rule)
+        : base(new FormatProblem(line, record, field, null, Unreadable, rule).ToString())
+    {
+        Line = line;
+        Record = record;
+        Field = field;
+        Rule = rule;
+    }
+
+    /// <summary>The code of a problem that the validator found only by reading the document into its typed model.</summary>
+    public const string Unreadable = "UNREADABLE";
+
+    /// <summary>1-based line of the document, 0 when the problem has no line.</summary>
+    public int Line { get; }
+    public string? Record { get; }
+    public int? Field { get; }
+    public string? Rule { get; }
+
+    /// <summary>The problem as the validator reports it.</summary>
+    public FormatProblem ToProblem() => new(Line, Record, Field, null, Unreadable, Rule ?? Message);
+}

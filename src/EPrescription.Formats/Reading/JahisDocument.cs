@@ -48,6 +48,15 @@ public sealed class JahisRecord
     /// <summary>The field, or null when empty.</summary>
     public string? OptionalField(int position) => Field(position) is { Length: > 0 } value ? value : null;
 
+    /// <summary>
+    /// The field as it is meant: without blanks before or after it (half-width or full-width spaces), which JAHIS forbids but
+    /// readers tolerate. The validator and the typed readers both read fields this way, so they agree on every value.
+    /// </summary>
+    public string Value(int position) => Field(position).Trim(JahisText.Blanks);
+
+    /// <summary><see cref="Value"/>, or null when nothing is left.</summary>
+    public string? OptionalValue(int position) => Value(position) is { Length: > 0 } value ? value : null;
+
     public override string ToString() => string.Join(',', Values);
 }
 

@@ -15,7 +15,8 @@ public static partial class JahisReader
     /// <summary>Reads a document; <paramref name="encoding"/> null means: UTF-8 when the bytes are valid UTF-8 with non-ASCII text, else CP932.</summary>
     public static JahisDocument Read(ReadOnlySpan<byte> bytes, TextEncodingKind? encoding = null)
     {
-        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+        var byteOrderMark = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
+        if (byteOrderMark)
         {
             bytes = bytes[3..];
             encoding ??= TextEncodingKind.Utf8;
@@ -29,6 +30,13 @@ public static partial class JahisReader
             : (JahisText.StrictCp932, JahisText.LenientCp932);
 
         var problems = new List<FormatProblem>();
+        if (byteOrderMark && kind == TextEncodingKind.ShiftJis)
+        {
+            // The mark says UTF-8 while the document is read as Shift_JIS: one of the two is wrong, and signing or storing
+            // the bytes as they are would keep a mark that no Shift_JIS reader expects.
+            problems.Add(new FormatProblem(1, null, null, null, "ENCODING",
+                "the document starts with a UTF-8 byte-order mark but is Shift_JIS (CP932): save it without the mark, or send it as UTF-8"));
+        }
         var records = new List<JahisRecord>();
         var lineNumber = 0;
         var rest = bytes;
@@ -69,6 +77,8 @@ public static partial class JahisReader
         if (records.Count == 0) throw new JahisFormatException("The document has no records: a JAHIS document starts with a version record such as JAHIS10 or JAHISTC08,1.");
 
         var (format, version) = IdentifyVersion(records[0]);
+        var layout = format == JahisFormat.Prescription ? Layouts.Prescription : Layouts.Notebook;
+        for (var i = 1; i < records.Count; i++) records[i] = MovePaddedLastField(records[i], layout, problems);
         return new JahisDocument(format, version, records, kind, problems);
     }
 
@@ -85,11 +95,32 @@ public static partial class JahisReader
         if (prescription.Success && int.TryParse(prescription.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture, out var v))
             return (JahisFormat.Prescription, v);
 
+        // The message never quotes the line: a file that is not JAHIS may still hold a patient's data.
         if (token.Any(c => char.IsControl(c) || c == '\uFFFD'))
             throw new JahisFormatException("line 1 is not text in Shift_JIS or UTF-8: a JAHIS document starts with a version record such as JAHIS10 or JAHISTC08,1.");
         throw new JahisFormatException(
-            $"line 1 starts with '{Shorten(token)}': a JAHIS document starts with a version record, " +
+            "line 1 is not a version record: a JAHIS document starts with one, " +
             "JAHIS5 … JAHIS10 for a prescription or JAHISTC01 … JAHISTC08 followed by the output kind for a notebook document.");
+    }
+
+    /// <summary>
+    /// A record whose layout allows it (<see cref="RecordLayout.PaddedLastField"/>) may carry its last field after empty
+    /// padding fields: it is read as if the padding were absent, so that the validator and the typed readers see one record.
+    /// </summary>
+    private static JahisRecord MovePaddedLastField(JahisRecord record, FormatLayout layout, List<FormatProblem> problems)
+    {
+        if (layout.Find(record.Number) is not { PaddedLastField: true } recordLayout) return record;
+        var last = recordLayout.Fields.Count;
+        var values = record.Values;
+        if (values.Count - 1 <= last || values[^1].Length == 0) return record;
+        for (var position = last; position < values.Count - 1; position++)
+        {
+            if (values[position].Length > 0) return record;
+        }
+        problems.Add(new FormatProblem(record.Line, record.Number, values.Count - 1, null, "PADDED_RECORD",
+            $"record {recordLayout} has {last} fields, but its last field stands in field {values.Count - 1} after empty ones; " +
+            $"it is read as field {last}", ProblemSeverity.Warning));
+        return new JahisRecord(record.Line, [.. values.Take(last), values[^1]]);
     }
 
     private static TextEncodingKind Detect(ReadOnlySpan<byte> bytes)
@@ -109,11 +140,5 @@ public static partial class JahisReader
         {
             return TextEncodingKind.ShiftJis;
         }
-    }
-
-    private static string Shorten(string value)
-    {
-        var printable = new string(value.Select(c => char.IsControl(c) ? '?' : c).Take(40).ToArray());
-        return value.Length > 40 ? printable + "…" : printable;
     }
 }

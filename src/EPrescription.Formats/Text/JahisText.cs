@@ -14,6 +14,9 @@ public static class JahisText
     public const string MissingCharacter = "■";
     public const byte EndOfFile = 0x1A;
 
+    /// <summary>The blanks a field may carry around its value (tolerated on input): half-width and full-width spaces.</summary>
+    public static readonly char[] Blanks = [' ', '\u3000'];
+
     // Field initialisers run in text order: the code-page provider is registered before any CP932 encoding is created.
     private static readonly bool CodePagesRegistered = RegisterCodePages();
 
@@ -76,6 +79,12 @@ public static class JahisText
     /// <summary>A value made fit for a field: commas become full-width commas (fields are never quoted).</summary>
     public static string EscapeField(string? value) =>
         string.IsNullOrEmpty(value) ? string.Empty : value.Replace(FieldSeparator, FullWidthComma);
+
+    /// <summary>
+    /// A user-defined character (外字) or a byte CP932 does not define: .NET decodes CP932's user-defined area F040–F9FC and
+    /// the undefined single bytes A0, FD–FF to the Unicode private use area, where JAHIS allows nothing.
+    /// </summary>
+    public static bool IsPrivateUse(char c) => c is >= '\uE000' and <= '\uF8FF';
 
     /// <summary>Single-byte characters: what type X allows (ASCII printable and half-width katakana, JIS X 0201).</summary>
     public static bool IsSingleByte(char c) => c is >= ' ' and <= '~' || c is >= '\uFF61' and <= '\uFF9F';

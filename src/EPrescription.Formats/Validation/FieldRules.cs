@@ -17,19 +17,26 @@ internal static class FieldRules
                 $"exists only from version {since} on, but the document is version {context.Document.Version}", ProblemSeverity.Warning));
         }
 
-        if (value.Trim().Length != value.Length)
+        // Only blanks are trimmed, the same way the typed readers trim (JahisRecord.Value): a CR or a tab around a value is
+        // a control character, not a blank, and a reader would otherwise meet it inside the value.
+        if (value.Trim(JahisText.Blanks).Length != value.Length)
         {
             // JAHIS: no leading or trailing blanks inside a field. Real producers emit them, so readers accept them.
             problems.Add(JahisValidator.FieldProblem(record, field, "SURROUNDING_BLANKS",
                 "has blanks before or after the value; JAHIS fields carry none", ProblemSeverity.Warning));
-            value = value.Trim();
+            value = value.Trim(JahisText.Blanks);
             if (value.Length == 0) return;
         }
 
         if (value.Any(char.IsControl) || value.Contains('\uFFFD'))
         {
+            problems.Add(JahisValidator.FieldProblem(record, field, "INVALID_CHARACTER", ControlCharacterMessage(value)));
+            return;
+        }
+        if (value.Any(JahisText.IsPrivateUse))
+        {
             problems.Add(JahisValidator.FieldProblem(record, field, "INVALID_CHARACTER",
-                "contains a control character or an undecodable byte"));
+                "contains a user-defined character (外字) or a byte Shift_JIS does not define; JAHIS forbids 外字: write ■ in its place"));
             return;
         }
 
@@ -67,6 +74,36 @@ internal static class FieldRules
             var message = FormatMessage(format, value, context.Layout.EraStyle);
             if (message is not null) problems.Add(JahisValidator.FieldProblem(record, field, FormatCode(format), message));
         }
+
+        if (field.Type == FieldType.Digits) CheckRange(record, field, value, context, problems);
+    }
+
+    /// <summary>The message for a value with a control character, an undecodable byte among them.</summary>
+    internal static string ControlCharacterMessage(string value) => value.Contains('\r')
+        ? "contains a carriage return (CR): a record ends with CR LF (or LF alone), not CR CR LF or CR alone"
+        : "contains a control character or an undecodable byte";
+
+    /// <summary>minValue and atMostField: e.g. 911's データ連番 is 1 or more and no more than its 分割数.</summary>
+    private static void CheckRange(JahisRecord record, FieldLayout field, string value, FieldContext context, List<FormatProblem> problems)
+    {
+        if (field.MinValue is { } min && CompareDigits(value, min.ToString(CultureInfo.InvariantCulture)) < 0)
+        {
+            problems.Add(JahisValidator.FieldProblem(record, field, "OUT_OF_RANGE", $"must be {min} or more"));
+        }
+        if (field.AtMostField is { } other && record.Value(other) is { Length: > 0 } limit && limit.All(char.IsAsciiDigit)
+            && CompareDigits(value, limit) > 0)
+        {
+            problems.Add(JahisValidator.FieldProblem(record, field, "OUT_OF_RANGE",
+                $"must not exceed field {other} ({JahisValidator.FieldName(context.Layout.Find(record.Number), other)})"));
+        }
+    }
+
+    /// <summary>Compares two digit strings as numbers, whatever their length and leading zeros.</summary>
+    private static int CompareDigits(string a, string b)
+    {
+        a = a.TrimStart('0');
+        b = b.TrimStart('0');
+        return a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
     }
 
     private static bool CheckType(JahisRecord record, FieldLayout field, string value, List<FormatProblem> problems)

@@ -1,4 +1,6 @@
 using EPrescription.Formats.Layout;
+using EPrescription.Formats.Notebook;
+using EPrescription.Formats.Prescriptions;
 using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
 
@@ -15,12 +17,12 @@ public static class JahisValidator
     {
         var layout = document.Layout;
         var problems = new List<FormatProblem>(document.ReadProblems);
-        var context = new FieldContext(document, layout);
+        var stack = new Stack<OpenContainer>();
+        var context = new FieldContext(document, layout, number => FindOpen(stack, number));
 
         CheckVersionRecord(document, layout, context, problems);
 
         var root = new OpenContainer(layout.ContainersByName["document"], null, [], document.VersionRecord);
-        var stack = new Stack<OpenContainer>();
         stack.Push(root);
 
         foreach (var record in document.Body)
@@ -40,15 +42,63 @@ public static class JahisValidator
         }
 
         while (stack.Count > 0) Close(stack.Pop(), layout, problems);
+        CheckReferences(document, layout, problems);
+        if (!problems.Any(p => p.Severity == ProblemSeverity.Error)) CheckReadable(document, problems);
 
         return new ValidationReport(document, problems
             .OrderBy(p => p.Line).ThenBy(p => p.Field ?? 0)
             .ToList());
     }
 
+    /// <summary>
+    /// The promise the validator makes: a document it accepts, the typed readers read. The layout's rules should already
+    /// refuse anything they cannot; should one be missing, the document is refused here with the reader's reason, never
+    /// accepted and then failed on (the mutation tests check that this never has to happen).
+    /// </summary>
+    private static void CheckReadable(JahisDocument document, List<FormatProblem> problems)
+    {
+        try
+        {
+            if (document.Format == JahisFormat.Prescription) PrescriptionReader.Read(document);
+            else NotebookReader.Read(document);
+        }
+        catch (JahisFormatException e)
+        {
+            problems.Add(e.ToProblem());
+        }
+    }
+
+    /// <summary>Fields whose value must name a record elsewhere in the document (an OTC ingredient's OTC record 3).</summary>
+    private static void CheckReferences(JahisDocument document, FormatLayout layout, List<FormatProblem> problems)
+    {
+        foreach (var record in document.Body)
+        {
+            if (layout.Find(record.Number) is not { } recordLayout) continue;
+            foreach (var field in recordLayout.Fields)
+            {
+                if (field.References is not { } target || record.OptionalValue(field.Position) is not { } value) continue;
+                if (document.All(target.Record).Any(r => r.Value(target.Field) == value)) continue;
+                problems.Add(FieldProblem(record, field, "MISSING_REFERENCE",
+                    $"names no record {layout.Find(target.Record)?.ToString() ?? target.Record}: no such record carries this number in its field {target.Field} ({FieldName(layout.Find(target.Record), target.Field)})"));
+            }
+        }
+    }
+
+    /// <summary>The record of this number in the innermost open group that holds one (the dispensing block's record 11).</summary>
+    private static JahisRecord? FindOpen(Stack<OpenContainer> stack, string number)
+    {
+        foreach (var container in stack)
+        {
+            if (container.FirstRecord(number) is { } record) return record;
+        }
+        return null;
+    }
+
     private static void CheckVersionRecord(JahisDocument document, FormatLayout layout, FieldContext context, List<FormatProblem> problems)
     {
         var record = document.VersionRecord;
+        if (record.Number.Any(char.IsControl))
+            problems.Add(new FormatProblem(record.Line, null, null, null, "INVALID_CHARACTER", FieldRules.ControlCharacterMessage(record.Number)));
         var versionLayout = new RecordLayout
         {
             Number = record.Number, Name = "バージョン", EnglishName = "version", Fields = layout.VersionRecord.Fields,
@@ -88,12 +138,13 @@ public static class JahisValidator
 
         if (!Admit(container, record, recordLayout.Number, recordLayout.Order, recordLayout.Repeats, recordLayout.ToString(), problems))
             return false;
+        container.Remember(record);
 
         CheckKey(container, record, recordLayout, problems);
 
         if (recordLayout.Opens is not null && layout.ContainersByName.TryGetValue(recordLayout.Opens, out var opened))
         {
-            var key = opened.Key.Select(record.Field).ToArray();
+            var key = opened.Key.Select(record.Value).ToArray();
             if (opened.Key.Count > 0 && opened.UniqueKey && container.ChildKeys.TryGetValue(recordLayout.Opens, out var seen) && seen.Contains(string.Join(',', key)))
             {
                 problems.Add(new FormatProblem(record.Line, record.Number, opened.Key[0], FieldName(recordLayout, opened.Key[0]), "DUPLICATE_KEY",
@@ -109,7 +160,7 @@ public static class JahisValidator
     private static OpenContainer? EnterImplicit(JahisRecord record, RecordLayout recordLayout, ContainerLayout target, FormatLayout layout,
         Stack<OpenContainer> stack, List<FormatProblem> problems)
     {
-        var key = target.Key.Select(record.Field).ToArray();
+        var key = target.Key.Select(record.Value).ToArray();
         var current = stack.FirstOrDefault(c => c.Layout.Name == target.Name);
         if (current is not null && current.Key.SequenceEqual(key))
         {
@@ -164,7 +215,7 @@ public static class JahisValidator
         for (var i = 0; i < container.Layout.Key.Count; i++)
         {
             var position = container.Layout.Key[i];
-            var value = record.Field(position);
+            var value = record.Value(position);
             if (value != container.Key[i])
             {
                 problems.Add(new FormatProblem(record.Line, record.Number, position, FieldName(recordLayout, position), "GROUP_MISMATCH",
@@ -208,34 +259,68 @@ public static class JahisValidator
         foreach (var field in fields)
         {
             var value = record.Field(field.Position);
+            // A field of blanks only is an empty field that carries blanks: required fields are not satisfied by it.
+            if (value.Length > 0 && record.Value(field.Position).Length == 0)
+            {
+                problems.Add(FieldProblem(record, field, "SURROUNDING_BLANKS",
+                    "holds only blanks; an omitted field is written empty", ProblemSeverity.Warning));
+                value = "";
+            }
             if (value.Length == 0)
             {
                 if (IsRequired(field, record, context))
-                    problems.Add(FieldProblem(record, field, "REQUIRED", RequiredMessage(field, recordLayout)));
+                    problems.Add(FieldProblem(record, field, "REQUIRED", RequiredMessage(field, recordLayout, context.Layout)));
                 continue;
             }
-            if (field.EmptyWhen is { } emptyWhen && emptyWhen.Matches(record.Field(emptyWhen.Field)))
+            if (field.EmptyWhen is { } emptyWhen && Holds(emptyWhen, record, context))
             {
                 problems.Add(FieldProblem(record, field, "MUST_BE_EMPTY",
-                    $"must be empty when field {emptyWhen.Field} ({FieldName(recordLayout, emptyWhen.Field)}) is {record.Field(emptyWhen.Field)}"));
+                    $"must be empty when {Describe(emptyWhen, recordLayout, context.Layout)}",
+                    emptyWhen.Warning ? ProblemSeverity.Warning : ProblemSeverity.Error));
             }
             FieldRules.Check(record, field, value, context, problems);
         }
     }
 
-    private static bool IsRequired(FieldLayout field, JahisRecord record, FieldContext context) => field.Required switch
+    private static bool IsRequired(FieldLayout field, JahisRecord record, FieldContext context)
     {
-        FieldRequirement.Yes => true,
-        FieldRequirement.ToPatient => context.Document.OutputKind == "1",
-        _ => field.RequiredWhen is { } when && when.Matches(record.Field(when.Field)),
-    } && !(field.SinceVersion is { } since && context.Document.Version < since);
+        if (field.SinceVersion is { } since && context.Document.Version < since) return false;
+        var required = field.Required switch
+        {
+            FieldRequirement.Yes => true,
+            FieldRequirement.ToPatient => context.Document.OutputKind == "1",
+            _ => field.RequiredWhen is not null,
+        };
+        return required && (field.RequiredWhen is not { } when || Holds(when, record, context));
+    }
 
-    private static string RequiredMessage(FieldLayout field, RecordLayout record) => field.Required switch
+    /// <summary>Whether the condition holds for this record (or, for a condition on another record, for that record in the open groups).</summary>
+    private static bool Holds(FieldCondition condition, JahisRecord record, FieldContext context)
     {
-        FieldRequirement.ToPatient => "is required in a document from an institution or pharmacy to the patient (output kind 1)",
-        FieldRequirement.Yes => "is required",
-        _ => $"is required when field {field.RequiredWhen!.Field} ({FieldName(record, field.RequiredWhen.Field)}) is one of {string.Join(", ", field.RequiredWhen.In)}",
-    };
+        var subject = condition.Record is null ? record : context.FindOpen(condition.Record);
+        return subject is not null && condition.Matches(subject.Value(condition.Field))
+            && (condition.And is not { } and || Holds(and, record, context));
+    }
+
+    /// <summary>"field 5 (剤形コード / dosageFormCode) is not one of 9, 10 and record 11 field 3 (…) is one of 4".</summary>
+    private static string Describe(FieldCondition condition, RecordLayout record, FormatLayout layout)
+    {
+        var subject = condition.Record is null
+            ? $"field {condition.Field} ({FieldName(record, condition.Field)})"
+            : $"record {condition.Record} field {condition.Field} ({FieldName(layout.Find(condition.Record), condition.Field)})";
+        var text = $"{subject} {condition.DescribeValues()}";
+        return condition.And is { } and ? $"{text} and {Describe(and, record, layout)}" : text;
+    }
+
+    private static string RequiredMessage(FieldLayout field, RecordLayout record, FormatLayout layout)
+    {
+        var when = field.RequiredWhen is { } condition ? $" when {Describe(condition, record, layout)}" : "";
+        return field.Required switch
+        {
+            FieldRequirement.ToPatient => $"is required in a document from an institution or pharmacy to the patient (output kind 1){when}",
+            _ => $"is required{when}",
+        };
+    }
 
     internal static FormatProblem FieldProblem(JahisRecord record, FieldLayout field, string code, string message,
         ProblemSeverity severity = ProblemSeverity.Error) =>
@@ -247,8 +332,8 @@ public static class JahisValidator
     /// <summary>"RP" rather than "rp" in messages.</summary>
     private static string Title(ContainerLayout container) => container.Name.Length <= 2 ? container.Name.ToUpperInvariant() : container.Name;
 
-    private static string? FieldName(RecordLayout record, int position) =>
-        position >= 1 && position <= record.Fields.Count ? record.Fields[position - 1].Label : null;
+    internal static string? FieldName(RecordLayout? record, int position) =>
+        record is not null && position >= 1 && position <= record.Fields.Count ? record.Fields[position - 1].Label : null;
 
     private static string FormatName(JahisDocument document) =>
         document.Format == JahisFormat.Prescription ? "JAHIS prescription" : "JAHIS notebook";
@@ -258,6 +343,7 @@ public static class JahisValidator
     private sealed class OpenContainer(ContainerLayout layout, OpenContainer? parent, string[] key, JahisRecord opener)
     {
         private readonly Dictionary<string, (int Count, int FirstLine)> _counts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, JahisRecord> _firstRecords = new(StringComparer.Ordinal);
         public Dictionary<string, HashSet<string>> ChildKeys { get; } = new(StringComparer.Ordinal);
 
         public ContainerLayout Layout { get; } = layout;
@@ -270,6 +356,10 @@ public static class JahisValidator
 
         public int Count(string number) => _counts.GetValueOrDefault(number).Count;
         public int LineOf(string number) => _counts.GetValueOrDefault(number).FirstLine;
+
+        public JahisRecord? FirstRecord(string number) => _firstRecords.GetValueOrDefault(number);
+
+        public void Remember(JahisRecord record) => _firstRecords.TryAdd(record.Number, record);
 
         public void Add(string number, int order, int line)
         {
@@ -289,7 +379,8 @@ public static class JahisValidator
 }
 
 /// <summary>What a field check needs to know about the document around it.</summary>
-internal sealed record FieldContext(JahisDocument Document, FormatLayout Layout);
+/// <param name="FindOpen">The record of a number in the groups open around the record being checked, or null.</param>
+internal sealed record FieldContext(JahisDocument Document, FormatLayout Layout, Func<string, JahisRecord?> FindOpen);
 
 /// <summary>The outcome of validating one document.</summary>
 public sealed class ValidationReport(JahisDocument document, IReadOnlyList<FormatProblem> problems)

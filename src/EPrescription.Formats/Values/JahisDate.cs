@@ -23,7 +23,7 @@ public readonly record struct JahisDate(int Year, int? Month, int? Day)
     /// <summary>The calendar date; only for a complete date.</summary>
     public DateOnly ToDateOnly() => IsComplete
         ? new DateOnly(Year, Month!.Value, Day!.Value)
-        : throw new InvalidOperationException($"{this} is a partial date.");
+        : throw new InvalidOperationException("The date is partial (year, or year and month only): it has no calendar date.");
 
     public static JahisDate From(DateOnly date) => new(date.Year, date.Month, date.Day);
 
@@ -33,8 +33,13 @@ public readonly record struct JahisDate(int Year, int? Month, int? Day)
         + (Month is { } m ? m.ToString("D2", CultureInfo.InvariantCulture) : "")
         + (Day is { } d ? d.ToString("D2", CultureInfo.InvariantCulture) : "");
 
+    /// <summary>Throws a <see cref="FormatException"/> that states the rule without quoting the value (it may be a birth date).</summary>
     public static JahisDate Parse(string value, EraStyle eraStyle, bool allowPartial = false) =>
-        TryParse(value, eraStyle, allowPartial, out var date, out var error) ? date : throw new FormatException(error);
+        TryParse(value, eraStyle, allowPartial, out var date, out _)
+            ? date
+            : throw new FormatException(allowPartial
+                ? "The text is not a JAHIS date: YYYYMMDD, YYYYMM, YYYY or an era date GYYMMDD, GYYMM, GYY, a real calendar date within its era."
+                : "The text is not a complete JAHIS date: YYYYMMDD or an era date GYYMMDD, a real calendar date within its era.");
 
     public static bool TryParse(string value, EraStyle eraStyle, bool allowPartial, out JahisDate date, out string error)
     {
