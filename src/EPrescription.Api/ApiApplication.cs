@@ -98,20 +98,7 @@ public static class ApiApplication
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            RequestBody.ApplyLimit(context);
-            try
-            {
-                await next(context);
-            }
-            catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
-            {
-                // Nothing should get here; if something does, the caller still gets a problem document, never a stack trace.
-                app.Logger.LogError(e, "Unhandled error on {Path}", context.Request.Path);
-                await Problems.WriteAsync(context, "INTERNAL_ERROR", "The server failed to handle the request; it has been logged. Quote the traceId when reporting it.");
-            }
-        });
+        app.Use(UnhandledErrors.Middleware(app.Logger));
         app.UseStatusCodePages(async status =>
         {
             var context = status.HttpContext;
@@ -122,6 +109,7 @@ public static class ApiApplication
                 405 => ("METHOD_NOT_ALLOWED", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
                 415 => ("UNSUPPORTED_MEDIA_TYPE", $"Send the body as JSON with 'Content-Type: application/json' (got '{context.Request.ContentType}')."),
                 413 => (Server.ErrorCodes.PayloadTooLarge, $"Request bodies are limited to {RequestBody.MaxBytes / 1024} KiB."),
+                503 => (Server.ErrorCodes.ServiceUnavailable, "The service cannot answer right now; send the same request again after Retry-After seconds."),
                 var other => (other >= 500 ? "INTERNAL_ERROR" : "REQUEST_INVALID", $"The request could not be handled (HTTP {other})."),
             };
             await Problems.WriteAsync(context, code, detail);
@@ -154,6 +142,9 @@ public static class ApiApplication
         builder.Services.Configure<BusOptions>(builder.Configuration.GetSection("Bus"));
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit would report usage to its vendor's host a few minutes after start: the service calls no host the
+            // operator did not configure (SPEC §12).
+            bus.DisableUsageTelemetry();
             if (options.RunPrescriptionServer)
             {
                 bus.AddConsumer<ReceivePrescriptionConsumer, PrescriptionConsumerDefinition<ReceivePrescriptionConsumer>>();

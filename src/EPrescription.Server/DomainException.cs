@@ -42,4 +42,28 @@ public static class ErrorCodes
     public const string DispensingMismatch = "DISPENSING_MISMATCH";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string IssuedInFuture = "ISSUED_IN_FUTURE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string NotFound = "NOT_FOUND";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    /// <summary>A defect of the service's own (never a database or bus outage, never bad input).</summary>
+    public const string InternalError = "INTERNAL_ERROR";
+    /// <summary>The database or the bus did not answer; the client may send the same request again (with Retry-After).</summary>
+    public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
+
+    /// <summary>
+    /// The HTTP status of each code. The audit log records it beside the code, also for requests the prescription server
+    /// answers over the bus, so it lives here rather than only at the HTTP edge.
+    /// </summary>
+    private static readonly Dictionary<string, int> Statuses = new(StringComparer.Ordinal)
+    {
+        [Unauthenticated] = 401, [Forbidden] = 403, [RequestInvalid] = 400, [DocumentInvalid] = 422, [SignatureInvalid] = 422,
+        [CertificateUntrusted] = 422, [CertificateExpired] = 422, [CertificateRevoked] = 422, [SignerNotQualified] = 422,
+        [InstitutionMismatch] = 403, [PrescriptionNotFound] = 404, [WithAnotherPharmacy] = 409, [WithPharmacy] = 409,
+        [AlreadyDispensed] = 409, [Cancelled] = 409, [NotHeld] = 409, [Expired] = 410, [TooManyAttempts] = 429,
+        [IdempotencyConflict] = 409, [DispensingMismatch] = 422, [PayloadTooLarge] = 413, [UnsupportedMediaType] = 415,
+        [NotFound] = 404, [MethodNotAllowed] = 405, [InternalError] = 500, [ServiceUnavailable] = 503,
+    };
+
+    /// <summary>The HTTP status a refusal with <paramref name="code"/> answers with (400 for a code without its own).</summary>
+    public static int StatusOf(string code) => Statuses.TryGetValue(code, out var status) ? status : 400;
 }

@@ -100,9 +100,9 @@ public sealed class ApiFixture : IAsyncDisposable
     /// go). Several instances on one suffix share one database, as a scaled-out deployment does. The caller disposes it.
     /// </summary>
     public static async Task<ApiFixture> StartInstanceAsync(DatabaseProvider provider, string databaseSuffix, bool reset,
-        IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null)
+        IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null, BusTransport transport = BusTransport.InMemory)
     {
-        var fixture = await StartAsync(provider, BusTransport.InMemory, databaseSuffix, arguments, configure);
+        var fixture = await StartAsync(provider, transport, databaseSuffix, arguments, configure);
         if (reset) await fixture.ResetAsync();
         return fixture;
     }

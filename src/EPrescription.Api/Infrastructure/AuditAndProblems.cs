@@ -1,5 +1,6 @@
 using EPrescription.Server;
 using EPrescription.Server.Audit;
+using EPrescription.Server.Failures;
 
 namespace EPrescription.Api.Infrastructure;
 
@@ -7,8 +8,10 @@ namespace EPrescription.Api.Infrastructure;
 public sealed record AuditAction(string Name);
 
 /// <summary>
-/// Outermost filter of the /v1 endpoints: turns a <see cref="DomainException"/> into its problem document, and writes an audit
-/// entry for every request that touches a prescription (who, what, which prescription, outcome), refusals included.
+/// Outermost filter of the /v1 endpoints: turns a <see cref="DomainException"/> into its problem document, an outage of the
+/// database or the bus into 503, and writes the audit entry of every request that touches a prescription (who, what, which
+/// prescription, outcome), refusals included. A use case that changed something wrote its entry inside its own transaction
+/// and says so (<see cref="AuditExtensions.AuditedByUseCase"/>); this filter then writes none, so nothing is audited twice.
 /// </summary>
 public sealed class AuditAndProblems(AuditLog audit, ILogger<AuditAndProblems> logger) : IEndpointFilter
 {
@@ -33,24 +36,46 @@ public sealed class AuditAndProblems(AuditLog audit, ILogger<AuditAndProblems> l
             // Codes and ids only: problem details may quote document content, which is personal data.
             logger.LogInformation("{Method} {Path} refused with {Code} ({Status})", http.Request.Method, http.GetEndpoint()?.DisplayName, e.Code, status);
         }
+        catch (Exception e) when (Outages.Is(e))
+        {
+            result = UnhandledErrors.ToProblem(http, e, logger);
+            status = StatusCodes.Status503ServiceUnavailable;
+            outcome = ErrorCodes.ServiceUnavailable;
+        }
 
         var action = http.GetEndpoint()?.Metadata.GetMetadata<AuditAction>();
-        if (action is not null)
+        if (action is not null && !http.IsAuditedByUseCase())
         {
             var client = http.Client();
-            var prescriptionId = PrescriptionIdFor(http, result);
-            await audit.WriteAsync(client?.Client.Id, client?.ToCaller().Role, action.Name, prescriptionId, outcome, status,
-                Correlation.Of(http).ToString(), CancellationToken.None);
+            try
+            {
+                await audit.WriteAsync(client?.Client.Id, client?.ToCaller().Role, action.Name, PrescriptionIdFor(http, result), outcome, status,
+                    Correlation.Of(http).ToString(), CancellationToken.None);
+            }
+            catch (Exception e) when (Outages.Is(e) && status == StatusCodes.Status503ServiceUnavailable)
+            {
+                // The database is what did not answer; the client is told so already.
+                logger.LogWarning("Audit entry of an unavailable {Action} not written ({Exception})", action.Name, ExceptionSummary.Of(e));
+            }
         }
         return result;
     }
 
-    /// <summary>The canonical prescription ID of the request: from the route, or from the answer of a registration.</summary>
+    /// <summary>The prescription ID of the request: from the route, or from the answer of a registration.</summary>
     private static string? PrescriptionIdFor(HttpContext http, object? result)
     {
         var fromRoute = http.Request.RouteValues["id"] as string ?? http.Request.Query["prescriptionId"].ToString();
-        if (!string.IsNullOrEmpty(fromRoute))
-            return Server.Prescriptions.PrescriptionId.TryParse(fromRoute, out var id) ? id.ToString() : fromRoute.Length > 40 ? fromRoute[..40] : fromRoute;
+        if (!string.IsNullOrEmpty(fromRoute)) return fromRoute;
         return result is IValueHttpResult { Value: Server.Prescriptions.Register.Response registered } ? registered.PrescriptionId : null;
     }
+}
+
+public static class AuditExtensions
+{
+    private static readonly object Key = new();
+
+    /// <summary>The use case wrote this request's audit entry in its own transaction; the filter must not write another.</summary>
+    public static void AuditedByUseCase(this HttpContext http) => http.Items[Key] = true;
+
+    public static bool IsAuditedByUseCase(this HttpContext http) => http.Items.ContainsKey(Key);
 }

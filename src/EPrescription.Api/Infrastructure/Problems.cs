@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EPrescription.Server;
+using EPrescription.Server.Failures;
 
 namespace EPrescription.Api.Infrastructure;
 
@@ -11,37 +12,37 @@ namespace EPrescription.Api.Infrastructure;
 /// </summary>
 public static class Problems
 {
-    private static readonly Dictionary<string, (int Status, string Title)> Codes = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Titles = new(StringComparer.Ordinal)
     {
-        [ErrorCodes.Unauthenticated] = (401, "Missing or unknown API key"),
-        [ErrorCodes.Forbidden] = (403, "Not allowed for this client"),
-        [ErrorCodes.RequestInvalid] = (400, "The request is malformed"),
-        [ErrorCodes.DocumentInvalid] = (422, "The document is not valid"),
-        [ErrorCodes.SignatureInvalid] = (422, "The signature is not valid"),
-        [ErrorCodes.CertificateUntrusted] = (422, "The signer's certificate is not trusted"),
-        [ErrorCodes.CertificateExpired] = (422, "The signer's certificate was not valid at signing time"),
-        [ErrorCodes.CertificateRevoked] = (422, "The signer's certificate is revoked"),
-        [ErrorCodes.SignerNotQualified] = (422, "The signer may not sign this document"),
-        [ErrorCodes.InstitutionMismatch] = (403, "The document belongs to another institution"),
-        [ErrorCodes.PrescriptionNotFound] = (404, "Prescription not found"),
-        [ErrorCodes.WithAnotherPharmacy] = (409, "Another pharmacy holds the prescription"),
-        [ErrorCodes.WithPharmacy] = (409, "A pharmacy holds the prescription"),
-        [ErrorCodes.AlreadyDispensed] = (409, "Already dispensed"),
-        [ErrorCodes.Cancelled] = (409, "Cancelled"),
-        [ErrorCodes.NotHeld] = (409, "Not possible in the prescription's current state"),
-        [ErrorCodes.Expired] = (410, "Expired"),
-        [ErrorCodes.TooManyAttempts] = (429, "Too many wrong exchange codes"),
-        [ErrorCodes.IdempotencyConflict] = (409, "Idempotency-Key reused for a different request"),
-        [ErrorCodes.DispensingMismatch] = (422, "The dispensing result does not match the prescription"),
-        [ErrorCodes.PayloadTooLarge] = (413, "Request body too large"),
-        ["UNSUPPORTED_MEDIA_TYPE"] = (415, "Send application/json"),
-        ["NOT_FOUND"] = (404, "No such endpoint"),
-        ["METHOD_NOT_ALLOWED"] = (405, "Method not allowed"),
-        ["INTERNAL_ERROR"] = (500, "Internal error"),
-        ["SERVICE_UNAVAILABLE"] = (503, "The prescription server is not answering"),
+        [ErrorCodes.Unauthenticated] = "Missing or unknown API key",
+        [ErrorCodes.Forbidden] = "Not allowed for this client",
+        [ErrorCodes.RequestInvalid] = "The request is malformed",
+        [ErrorCodes.DocumentInvalid] = "The document is not valid",
+        [ErrorCodes.SignatureInvalid] = "The signature is not valid",
+        [ErrorCodes.CertificateUntrusted] = "The signer's certificate is not trusted",
+        [ErrorCodes.CertificateExpired] = "The signer's certificate was not valid at signing time",
+        [ErrorCodes.CertificateRevoked] = "The signer's certificate is revoked",
+        [ErrorCodes.SignerNotQualified] = "The signer may not sign this document",
+        [ErrorCodes.InstitutionMismatch] = "The document belongs to another institution",
+        [ErrorCodes.PrescriptionNotFound] = "Prescription not found",
+        [ErrorCodes.WithAnotherPharmacy] = "Another pharmacy holds the prescription",
+        [ErrorCodes.WithPharmacy] = "A pharmacy holds the prescription",
+        [ErrorCodes.AlreadyDispensed] = "Already dispensed",
+        [ErrorCodes.Cancelled] = "Cancelled",
+        [ErrorCodes.NotHeld] = "Not possible in the prescription's current state",
+        [ErrorCodes.Expired] = "Expired",
+        [ErrorCodes.TooManyAttempts] = "Too many wrong exchange codes",
+        [ErrorCodes.IdempotencyConflict] = "Idempotency-Key reused for a different request",
+        [ErrorCodes.DispensingMismatch] = "The dispensing result does not match the prescription",
+        [ErrorCodes.PayloadTooLarge] = "Request body too large",
+        [ErrorCodes.UnsupportedMediaType] = "Send application/json",
+        [ErrorCodes.NotFound] = "No such endpoint",
+        [ErrorCodes.MethodNotAllowed] = "Method not allowed",
+        [ErrorCodes.InternalError] = "Internal error",
+        [ErrorCodes.ServiceUnavailable] = "The service cannot answer right now",
     };
 
-    public static int StatusOf(string code) => Codes.TryGetValue(code, out var entry) ? entry.Status : 400;
+    public static int StatusOf(string code) => ErrorCodes.StatusOf(code);
 
     public static IResult From(DomainException exception, HttpContext context) =>
         Result(context, exception.Code, exception.Detail, exception.Errors, exception.Extensions);
@@ -49,7 +50,8 @@ public static class Problems
     public static IResult Result(HttpContext context, string code, string detail,
         IReadOnlyList<DocumentError>? errors = null, IReadOnlyDictionary<string, object?>? extensions = null)
     {
-        var (status, title) = Codes.TryGetValue(code, out var entry) ? entry : (400, code);
+        var status = ErrorCodes.StatusOf(code);
+        var title = Titles.GetValueOrDefault(code, code);
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"https://eprescription.example/problems/{code.ToLowerInvariant().Replace('_', '-')}",
@@ -58,7 +60,7 @@ public static class Problems
             ["status"] = status,
             ["detail"] = detail,
             ["instance"] = context.Request.Path.Value,
-            ["traceId"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
+            ["traceId"] = TraceIdOf(context),
         };
         if (errors is { Count: > 0 })
         {
@@ -73,8 +75,21 @@ public static class Problems
             foreach (var (key, value) in extensions) body[key] = value;
         }
         if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
+        // Every 503 says when to try again (SPEC §4): the same request may be sent again unchanged.
+        if (status == 503) context.Response.Headers.RetryAfter = ((int)Outages.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Json(body, JsonOptions, "application/problem+json", status);
     }
+
+    /// <summary>The database or the bus did not answer: 503 with Retry-After; nothing was changed, the same request may be sent again.</summary>
+    public static IResult Unavailable(HttpContext context) => Result(context, ErrorCodes.ServiceUnavailable,
+        "The service's database or message bus did not answer (it may be restarting); nothing was changed. Send the same request again after Retry-After seconds.");
+
+    /// <summary>A defect of the service's own: 500 with the trace id to quote; what went wrong is in the service's log.</summary>
+    public static IResult Internal(HttpContext context) => Result(context, ErrorCodes.InternalError,
+        "The server failed to handle the request; it has been logged. Quote the traceId when reporting it.");
+
+    /// <summary>The trace id a problem document carries and the log names, so a reported problem can be found in the log.</summary>
+    public static string TraceIdOf(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
     /// <summary>Writes a problem outside an endpoint (middleware, status-code pages).</summary>
     public static Task WriteAsync(HttpContext context, string code, string detail) =>

@@ -24,9 +24,9 @@ public static class RequestBody
         {
             await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            throw TooLarge();
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge() : NotReadable(e);
         }
         if (buffer.Length > MaxBytes) throw TooLarge();
         if (buffer.Length == 0) throw new DomainException(ErrorCodes.RequestInvalid, "The request has no body; send a JSON object.");
@@ -50,6 +50,14 @@ public static class RequestBody
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = MaxBytes;
     }
+
+    /// <summary>The answer to a body Kestrel could not read (outside an endpoint): 413 when too large, else 400.</summary>
+    public static IResult Unreadable(HttpContext context, BadHttpRequestException e) =>
+        Problems.From(e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge() : NotReadable(e), context);
+
+    // Kestrel's message names the framing error ("Bad chunk size data."), never body content.
+    private static DomainException NotReadable(BadHttpRequestException e) =>
+        new(ErrorCodes.RequestInvalid, $"The request body could not be read: {e.Message} Send a complete body (Content-Length, or well-formed chunked encoding).");
 
     private static DomainException TooLarge() =>
         new(ErrorCodes.PayloadTooLarge, $"Request bodies are limited to {MaxBytes / 1024} KiB; a prescription document is far smaller.");

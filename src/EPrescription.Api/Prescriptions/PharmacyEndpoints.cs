@@ -2,6 +2,7 @@ using System.Text.Json;
 using EPrescription.Api.Infrastructure;
 using EPrescription.Contracts;
 using EPrescription.Server;
+using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
 using EPrescription.Server.Messaging;
 using EPrescription.Server.Prescriptions;
@@ -53,7 +54,7 @@ public static class PharmacyEndpoints
                     Convert.ToBase64String(reply.Signature), reply.SignatureDetached, Parse(reply.Prescription), Parse(reply.Verification), reply.IssuedOn, reply.ExpiresOn));
             })
             .RequireRole(ClientRole.Pharmacy)
-            .WithMetadata(new AuditAction("prescription.receive"))
+            .WithMetadata(new AuditAction(AuditActions.Receive))
             .Accepts<ReceiveRequest>("application/json")
             .WithName("ReceivePrescription")
             .WithSummary("Receive (受付) a prescription by ID and exchange code: it is held by this pharmacy until dispensed or returned");
@@ -66,7 +67,7 @@ public static class PharmacyEndpoints
                 return TypedResults.Ok(new ReturnResponse(reply.PrescriptionId, reply.Status, reply.ChangedAt));
             })
             .RequireRole(ClientRole.Pharmacy)
-            .WithMetadata(new AuditAction("prescription.return"))
+            .WithMetadata(new AuditAction(AuditActions.Return))
             .WithName("ReturnPrescription")
             .WithSummary("Give a held prescription back; it is registered again for any pharmacy (holding pharmacy only)");
 
@@ -81,33 +82,25 @@ public static class PharmacyEndpoints
                     reply.Pharmacist, Parse(reply.Substitutions), reply.RecordedAt));
             })
             .RequireRole(ClientRole.Pharmacy)
-            .WithMetadata(new AuditAction("prescription.dispense"))
+            .WithMetadata(new AuditAction(AuditActions.Dispense))
             .Accepts<DispensingRequest>("application/json")
             .WithName("RecordDispensing")
             .WithSummary("Report the pharmacist-signed dispensing result (JAHISTC08, output kind 1); the prescription becomes dispensed");
     }
 
-    /// <summary>Sends the command and waits for the server's reply; a refusal becomes the domain exception it stands for.</summary>
+    /// <summary>
+    /// Sends the command and waits for the server's reply; a refusal becomes the domain exception it stands for. Every reply,
+    /// refusals included, was audited by the prescription server in the transaction that produced it. No answer in time, a
+    /// broker that cannot be reached, or a server that gave up after its retries are outages (503, <see cref="AuditAndProblems"/>).
+    /// </summary>
     private static async Task<TReply> RequestAsync<TCommand, TReply>(IRequestClient<TCommand> client, TCommand command, HttpContext http)
         where TCommand : class where TReply : class
     {
-        try
-        {
-            var response = await client.GetResponse<TReply, PrescriptionRequestRefused>(command, http.RequestAborted);
-            if (response.Is(out Response<TReply>? ok)) return ok!.Message;
-            response.Is(out Response<PrescriptionRequestRefused>? refused);
-            throw ProcessedMessages.ToException(refused!.Message);
-        }
-        catch (RequestTimeoutException)
-        {
-            throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server did not answer in time; nothing is lost — retry the same request.");
-        }
-        catch (MassTransitException e) when (e is not RequestTimeoutException)
-        {
-            // The broker is unreachable, or the server failed the request after its retries: nothing was half done, since
-            // every effect is one transaction. The caller retries.
-            throw new DomainException("SERVICE_UNAVAILABLE", "The prescription server cannot be reached right now; nothing was changed — retry the same request in a moment.");
-        }
+        var response = await client.GetResponse<TReply, PrescriptionRequestRefused>(command, http.RequestAborted);
+        http.AuditedByUseCase();
+        if (response.Is(out Response<TReply>? ok)) return ok!.Message;
+        response.Is(out Response<PrescriptionRequestRefused>? refused);
+        throw ProcessedMessages.ToException(refused!.Message);
     }
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();

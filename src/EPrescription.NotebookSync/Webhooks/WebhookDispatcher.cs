@@ -45,7 +45,7 @@ internal sealed class WebhookDispatcher(Database database, IHttpClientFactory ht
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Webhook dispatch failed ({Error}); trying again", e.Message);
+                logger.LogWarning("Webhook dispatch failed ({Exception}); trying again", EPrescription.Server.Failures.ExceptionSummary.Of(e));
             }
             if (sent > 0) continue;
             try

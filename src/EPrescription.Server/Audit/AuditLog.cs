@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using EPrescription.Server.Storage;
 
@@ -17,18 +18,61 @@ public sealed class AuditEntry
     public string? CorrelationId { get; init; }
 }
 
-/// <summary>Records every read and write of a prescription, successful or refused, in its own transaction.</summary>
+/// <summary>The audit log's names for what a client did.</summary>
+public static class AuditActions
+{
+    public const string Register = "prescription.register";
+    public const string Read = "prescription.read";
+    public const string Slip = "prescription.slip";
+    public const string Cancel = "prescription.cancel";
+    public const string Receive = "prescription.receive";
+    public const string Return = "prescription.return";
+    public const string Dispense = "prescription.dispense";
+    public const string NotebookLink = "notebook.link";
+}
+
+/// <summary>
+/// Records every read and write of a prescription, successful or refused. A change writes its entry inside its own transaction
+/// (<see cref="WriteInTransactionAsync"/>), so that the change never exists without its entry (SPEC §9); reads, refusals
+/// that changed nothing and replayed answers are written by the HTTP edge in a statement of their own (<see cref="WriteAsync"/>).
+/// </summary>
 public sealed class AuditLog(Database database, TimeProvider time)
 {
+    private const string Insert =
+        """
+        INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id)
+        VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId)
+        """;
+
+    /// <summary>
+    /// The entry of a change, in the change's own transaction. <paramref name="outcome"/> is "OK" or the refusal's code (a
+    /// refusal committed with what it changed, such as a wrong exchange code counted toward the lockout).
+    /// </summary>
+    public static Task WriteInTransactionAsync(DbConnection connection, DbTransaction transaction, DateTime at, Caller caller, string action,
+        string? prescriptionId, string outcome, int statusCode) =>
+        connection.ExecuteAsync(Insert,
+            new
+            {
+                at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode,
+                correlationId = caller.CorrelationId.ToString(),
+            },
+            transaction);
+
+    /// <summary>
+    /// The prescription an entry is about, as the audit query finds it: the canonical ID when the text is one (any case, with
+    /// or without hyphens), else the text as sent, clipped.
+    /// </summary>
+    public static string? PrescriptionIdOf(string? sent)
+    {
+        if (string.IsNullOrEmpty(sent)) return null;
+        return Prescriptions.PrescriptionId.TryParse(sent, out var id) ? id.ToString() : sent.Length > 40 ? sent[..40] : sent;
+    }
+
     public async Task WriteAsync(string? clientId, string? clientRole, string action, string? prescriptionId, string outcome, int statusCode,
         string? correlationId, CancellationToken cancellationToken = default)
     {
-        await database.ExecuteWriteAsync(
-            """
-            INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id)
-            VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId)
-            """,
-            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId, outcome, statusCode, correlationId },
+        await database.ExecuteWriteAsync(Insert,
+            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId },
             cancellationToken);
     }
 

@@ -1,6 +1,9 @@
 using EPrescription.Contracts;
+using EPrescription.Server.Audit;
+using EPrescription.Server.Failures;
 using EPrescription.Server.Prescriptions;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace EPrescription.Server.Messaging;
 
@@ -8,42 +11,82 @@ namespace EPrescription.Server.Messaging;
 /// The prescription server's side of the bus: it owns every state change a pharmacy asks for. Each consumer answers its
 /// request with the use case's reply (or refusal); the effects are exactly-once through <see cref="ProcessedMessages"/>.
 /// </summary>
-internal sealed class ReceivePrescriptionConsumer(Receive.Handler handler) : IConsumer<ReceivePrescription>
+internal sealed class ReceivePrescriptionConsumer(Receive.Handler handler, AuditLog audit, ILogger<ReceivePrescriptionConsumer> logger) : IConsumer<ReceivePrescription>
 {
-    public async Task Consume(ConsumeContext<ReceivePrescription> context)
-    {
-        var reply = await handler.HandleAsync(context.Message, context.CancellationToken);
-        await context.RespondAsync(reply, reply.GetType());
-    }
+    public Task Consume(ConsumeContext<ReceivePrescription> context) =>
+        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Receive, context.Message.PharmacyClientId, context.Message.PrescriptionId,
+            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
 }
 
-internal sealed class ReturnPrescriptionConsumer(Return.Handler handler) : IConsumer<ReturnPrescription>
+internal sealed class ReturnPrescriptionConsumer(Return.Handler handler, AuditLog audit, ILogger<ReturnPrescriptionConsumer> logger) : IConsumer<ReturnPrescription>
 {
-    public async Task Consume(ConsumeContext<ReturnPrescription> context)
-    {
-        var reply = await handler.HandleAsync(context.Message, context.CancellationToken);
-        await context.RespondAsync(reply, reply.GetType());
-    }
+    public Task Consume(ConsumeContext<ReturnPrescription> context) =>
+        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Return, context.Message.PharmacyClientId, context.Message.PrescriptionId,
+            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
 }
 
-internal sealed class RecordDispensingConsumer(Dispense.Handler handler) : IConsumer<RecordDispensing>
+internal sealed class RecordDispensingConsumer(Dispense.Handler handler, AuditLog audit, ILogger<RecordDispensingConsumer> logger) : IConsumer<RecordDispensing>
 {
-    public async Task Consume(ConsumeContext<RecordDispensing> context)
+    public Task Consume(ConsumeContext<RecordDispensing> context) =>
+        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Dispense, context.Message.PharmacyClientId, context.Message.PrescriptionId,
+            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
+}
+
+/// <summary>
+/// How a prescription consumer answers. An outage (database or broker not answering) is thrown, so the bus retries the message
+/// with back-off (<see cref="PrescriptionConsumerDefinition{TConsumer}"/>). A defect is not worth retrying: it is answered at
+/// once with INTERNAL_ERROR, audited, and logged by exception type and code location only, because exception messages may quote
+/// the document (the bus would log them, and carry them into the error queue, if the consumer threw).
+/// </summary>
+internal static class Answering
+{
+    public static async Task AnswerAsync(ConsumeContext context, Guid correlationId, string action, string pharmacyClientId, string prescriptionId,
+        Func<Task<object>> handle, AuditLog audit, ILogger logger)
     {
-        var reply = await handler.HandleAsync(context.Message, context.CancellationToken);
+        object reply;
+        try
+        {
+            reply = await handle();
+        }
+        catch (Exception e) when (!Outages.Is(e) && !(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        {
+            logger.LogError("{Action} failed with a defect: {Exception}; correlation {CorrelationId}", action, ExceptionSummary.Of(e), correlationId);
+            var refusal = ProcessedMessages.Refusal(correlationId, new DomainException(ErrorCodes.InternalError,
+                $"The prescription server failed to handle the request; it has been logged under correlation id {correlationId}. Quote it when reporting."));
+            try
+            {
+                // Nothing was changed (the transaction rolled back); the refusal is still audited, as every request is.
+                await audit.WriteAsync(pharmacyClientId, "pharmacy", action, prescriptionId, refusal.Code, ErrorCodes.StatusOf(refusal.Code),
+                    correlationId.ToString(), CancellationToken.None);
+            }
+            catch (Exception auditFailure) when (Outages.Is(auditFailure))
+            {
+                logger.LogWarning("Audit entry of a failed {Action} not written: {Exception}", action, ExceptionSummary.Of(auditFailure));
+            }
+            reply = refusal;
+        }
         await context.RespondAsync(reply, reply.GetType());
     }
 }
 
 /// <summary>
-/// Shared endpoint settings of the prescription consumers: a few quick retries for transient database errors (a domain
-/// refusal is a reply, not an error, so it is never retried); what still fails goes to the endpoint's error queue.
+/// Shared endpoint settings of the prescription consumers. Only outages reach the retry (a refusal is a reply, a defect is
+/// answered with INTERNAL_ERROR): they are retried with back-off for about 45 s, long enough to ride out a database or broker
+/// restart of half a minute, before the message is parked in the endpoint's error queue.
 /// </summary>
 internal sealed class PrescriptionConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
+    /// <summary>The pauses between attempts: quick at first (a dropped connection), then every 5 s.</summary>
+    public static readonly TimeSpan[] RetryIntervals =
+        [.. new[] { 100, 250, 500, 1000, 2000, 4000 }.Select(ms => TimeSpan.FromMilliseconds(ms)), .. Enumerable.Repeat(TimeSpan.FromSeconds(5), 7)];
+
     public PrescriptionConsumerDefinition() => ConcurrentMessageLimit = 16;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(50, 200, 1000, 3000));
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Handle<Exception>(Outages.Is);
+            retry.Intervals(RetryIntervals);
+        });
 }

@@ -9,23 +9,29 @@ namespace EPrescription.Server.Messaging;
 /// <summary>
 /// Exactly-once effects for at-least-once delivery: a command's effect, its reply and the record that the message was handled
 /// are written in one transaction. A redelivered message finds the record and gets the same reply, and nothing happens twice.
-/// Refusals are recorded too, because some change state (a wrong exchange code counts toward the lockout).
+/// Refusals are recorded too, because some change state (a wrong exchange code counts toward the lockout). The command's audit
+/// entry is written in the same transaction, whatever the outcome, so a change never exists without its entry and a redelivery
+/// adds none.
 /// </summary>
-public sealed class ProcessedMessages(Database database)
+public sealed class ProcessedMessages(Database database, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private static readonly Dictionary<string, Type> ReplyTypes = new[]
     {
         typeof(PrescriptionHandedOver), typeof(PrescriptionStatusChanged), typeof(DispensingAccepted), typeof(PrescriptionRequestRefused),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>
-    /// Runs <paramref name="work"/> for the message once: inside one transaction with the processed-message record. A
+    /// Runs <paramref name="work"/> for the message once: inside one transaction with the processed-message record and the audit
+    /// entry of <paramref name="caller"/>'s <paramref name="action"/> on <paramref name="prescriptionId"/>. A
     /// <see cref="DomainException"/> from the work becomes a <see cref="PrescriptionRequestRefused"/> reply, committed with
     /// whatever the work wrote before refusing.
     /// </summary>
-    public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Guid correlationId,
+    public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Caller caller, string action, string prescriptionId,
         Func<DbConnection, DbTransaction, Task<object>> work, CancellationToken cancellationToken = default)
     {
+        var correlationId = caller.CorrelationId;
         try
         {
             return await database.InTransactionAsync(async (connection, transaction) =>
@@ -52,6 +58,9 @@ public sealed class ProcessedMessages(Database database)
                     """,
                     new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) },
                     transaction);
+                var outcome = reply is PrescriptionRequestRefused refused ? refused.Code : "OK";
+                await Audit.AuditLog.WriteInTransactionAsync(connection, transaction, _time.GetUtcNow().UtcDateTime, caller, action, prescriptionId,
+                    outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200);
                 return reply;
             }, cancellationToken);
         }

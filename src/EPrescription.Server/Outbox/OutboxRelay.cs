@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using EPrescription.Contracts;
+using EPrescription.Server.Failures;
 using EPrescription.Server.Storage;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -11,13 +12,17 @@ namespace EPrescription.Server.Outbox;
 /// <summary>
 /// Publishes what the transactions wrote to the outbox. A row stays until the broker has confirmed it, then is marked published;
 /// a failed publish keeps the row and tries again with back-off, so a broker outage delays events but loses none. Several
-/// relays (processes) may run at once: each claims its rows first, skipping rows another holds.
+/// relays (processes) may run at once: each claims its rows first, skipping rows another holds. A claim is short and renewed
+/// while the relay works on the batch, so rows claimed by a relay that died or lost the database are taken over by another
+/// within a few seconds (<see cref="ClaimFor"/>).
 /// </summary>
 public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, ILogger<OutboxRelay> logger,
     Microsoft.Extensions.Options.IOptions<Messaging.BusOptions> options) : BackgroundService
 {
     private const int BatchSize = 100;
-    private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(60);
+    /// <summary>How long a claim holds without renewal: what a dead relay's rows wait before another relay publishes them.</summary>
+    public static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(1.5);
     // Names this relay in claimed rows, so an operator can tell which process holds them.
     private readonly string _relayId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
@@ -51,7 +56,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
             {
                 failures++;
                 published = 0;
-                logger.LogWarning("Outbox relay could not reach the database or the broker ({Error}); retrying", e.Message);
+                logger.LogWarning("Outbox relay could not reach the database or the broker ({Exception}); retrying", ExceptionSummary.Of(e));
             }
             if (published == BatchSize) continue; // more waiting: go on at once
             var delay = failures == 0 ? options.Value.OutboxPollInterval : TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
@@ -76,6 +81,13 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
             (await connection.QueryAsync<OutboxRow>(database.Dialect.ClaimOutbox,
                 new { me = _relayId, until = now + ClaimFor, now, batch = BatchSize }, transaction)).OrderBy(r => r.Id).ToList(), cancellationToken);
 
+        if (rows.Count == 0) return 0;
+
+        // While this relay works on the batch it renews the claim; if it cannot (it lost the database), it stops publishing, since
+        // another relay will take the rows over once the claim runs out.
+        using var working = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewAsync(rows.Select(r => r.Id).ToList(), working);
+
         // Published rows are marked together, one commit per batch. A crash between publishing and marking republishes them:
         // consumers record processed message ids, so that changes nothing.
         var published = new List<long>(rows.Count);
@@ -86,7 +98,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                 var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
                     ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
                 var message = JsonSerializer.Deserialize(row.Payload, type)!;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(working.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(15));
                 try
                 {
@@ -100,8 +112,9 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                 {
                     // Keep the row and release the rest of the batch; this or another relay tries again after a pause.
                     // Stopping here keeps the order.
+                    await working.CancelAsync();
                     await MarkAsync("UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
-                        new { id = row.Id, error = e.Message.Length > 500 ? e.Message[..500] : e.Message }, cancellationToken);
+                        new { id = row.Id, error = ExceptionSummary.Of(e) }, cancellationToken);
                     await MarkAsync($"UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
                         new { ids = rows.Where(r => r.Id > row.Id).Select(r => r.Id).ToList() }, cancellationToken);
                     throw;
@@ -111,11 +124,39 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         }
         finally
         {
+            await working.CancelAsync();
+            await renewing;
             if (published.Count > 0)
                 await MarkAsync($"UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
                     new { ids = published }, CancellationToken.None);
         }
         return published.Count;
+    }
+
+    /// <summary>Extends this relay's claim on <paramref name="ids"/> until <paramref name="working"/> ends; cancels it when renewing fails.</summary>
+    private async Task RenewAsync(List<long> ids, CancellationTokenSource working)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(RenewEvery, time, working.Token);
+                var values = new DynamicParameters(new { ids, me = _relayId });
+                values.Add("until", time.GetUtcNow().UtcDateTime + ClaimFor);
+                await database.ExecuteWriteAsync(
+                    $"UPDATE outbox SET claimed_until = @until WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me AND published_at IS NULL",
+                    values, working.Token);
+            }
+        }
+        catch (OperationCanceledException) when (working.IsCancellationRequested)
+        {
+            // The batch is done.
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Outbox relay could not renew its claim ({Exception}); leaving the batch to another relay", ExceptionSummary.Of(e));
+            await working.CancelAsync();
+        }
     }
 
     private async Task MarkAsync(string sql, object parameters, CancellationToken cancellationToken)

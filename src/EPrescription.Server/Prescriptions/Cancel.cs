@@ -1,11 +1,13 @@
 using EPrescription.Contracts;
+using EPrescription.Server.Audit;
 using EPrescription.Server.Outbox;
 
 namespace EPrescription.Server.Prescriptions;
 
 /// <summary>
 /// Cancelling a prescription (取消, POST /v1/prescriptions/{id}/cancel): only the issuing clinic, only while no pharmacy holds it.
-/// A cancel while a pharmacy holds it is refused with WITH_PHARMACY, naming the holder.
+/// A cancel while a pharmacy holds it is refused with WITH_PHARMACY, naming the holder. A cancel that succeeds writes its audit
+/// entry in its own transaction; refusals are audited by the edge.
 /// </summary>
 public static class Cancel
 {
@@ -37,6 +39,7 @@ public static class Cancel
                 var messageId = Guid.NewGuid();
                 await OutboxWriter.AddAsync(connection, transaction, messageId, caller.CorrelationId,
                     new PrescriptionCancelled(messageId, caller.CorrelationId, PrescriptionId.Parse(current.Id).ToString(), current.InstitutionCode, now), now);
+                await AuditLog.WriteInTransactionAsync(connection, transaction, now, caller, AuditActions.Cancel, current.Id, "OK", 200);
                 return new Response(PrescriptionId.Parse(current.Id).ToString(), current.Status, now);
             }, cancellationToken);
         }

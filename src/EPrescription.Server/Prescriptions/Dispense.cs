@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using EPrescription.Contracts;
+using EPrescription.Server.Audit;
 using EPrescription.Formats.Notebook;
 using EPrescription.Formats.Prescriptions;
 using EPrescription.Formats.Reading;
@@ -30,7 +31,8 @@ public static class Dispense
         {
             // Signature checks and parsing need no database: done before the transaction, so it holds its locks only briefly.
             var submitted = Submitted.Check(command, verifier);
-            return processed.HandleOnceAsync("dispense", command.MessageId, command.CorrelationId,
+            return processed.HandleOnceAsync("dispense", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
+                AuditActions.Dispense, command.PrescriptionId,
                 (connection, transaction) => DispenseAsync(connection, transaction, command, submitted), cancellationToken);
         }
 
@@ -40,6 +42,10 @@ public static class Dispense
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw Receive.NotFound(command.PrescriptionId);
             var row = await store.FindAsync(connection, transaction, id.Value);
             if (row is null || row.HolderClientId != pharmacy.ClientId) throw Receive.NotFound(command.PrescriptionId);
+            // A retry whose first answer was lost: the same pharmacy sends the same signed document again. It gets the first
+            // answer (same dispensingId), not ALREADY_DISPENSED (SPEC §4).
+            if (row.StatusValue == PrescriptionStatus.Dispensed && await FirstAnswerAsync(connection, transaction, row, command) is { } first)
+                return first;
             if (Lifecycle.CanApply(row.StatusValue, PrescriptionAction.Expire) && time.GetUtcNow().UtcDateTime >= Time.JapanTime.EndOf(row.ExpiresOn))
             {
                 await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
@@ -91,6 +97,39 @@ public static class Dispense
         }
     }
 
+    /// <summary>
+    /// The answer given to the dispensing of <paramref name="row"/> that <paramref name="command"/> repeats byte for byte (same
+    /// pharmacy, same signature, and for a detached signature the same document), or null when it repeats none. A newly
+    /// signed document is a new dispensing, refused as ALREADY_DISPENSED.
+    /// </summary>
+    private static async Task<DispensingAccepted?> FirstAnswerAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, RecordDispensing command)
+    {
+        var earlier = await connection.QueryAsync<EarlierDispensing>(
+            """
+            SELECT id AS Id, dispensed_on AS DispensedOn, document AS Document, signature AS Signature, verification AS Verification,
+                   substitutions AS Substitutions, recorded_at AS RecordedAt
+            FROM dispensings WHERE prescription_id = @id AND pharmacy_client_id = @pharmacy
+            """,
+            new { id = row.Id, pharmacy = command.PharmacyClientId }, transaction);
+        var same = earlier.FirstOrDefault(d => d.Signature.AsSpan().SequenceEqual(command.Signature)
+            && (!command.Detached || d.Document.AsSpan().SequenceEqual(command.Document)));
+        if (same is null) return null;
+        var signer = JsonSerializer.Deserialize<VerificationSummary>(same.Verification)?.Signer;
+        return new DispensingAccepted(command.CorrelationId, same.Id, PrescriptionId.Parse(row.Id).ToString(), row.Status, same.DispensedOn,
+            signer ?? "", same.Substitutions, same.RecordedAt);
+    }
+
+    private sealed class EarlierDispensing
+    {
+        public string Id { get; init; } = "";
+        public DateOnly DispensedOn { get; init; }
+        public byte[] Document { get; init; } = [];
+        public byte[] Signature { get; init; } = [];
+        public string Verification { get; init; } = "";
+        public string Substitutions { get; init; } = "";
+        public DateTime RecordedAt { get; init; }
+    }
+
     /// <summary>The submitted dispensing result after the checks that need no database, or the refusal they came to.</summary>
     private sealed record Submitted(SignatureVerificationResult Verification, byte[]? Content, JahisDocument? Document, NotebookDocument? Notebook, DomainException? Problem)
     {
@@ -137,7 +176,7 @@ public static class Dispense
             var errors = report.Errors.Select(Register.ToError).ToList();
             throw new DomainException(ErrorCodes.DocumentInvalid, $"The dispensing result has {errors.Count} error(s); each is listed with its line, record and field.", errors);
         }
-        return (document, NotebookReader.Read(document));
+        return (document, Register.ReadTyped(() => NotebookReader.Read(document), "dispensing result"));
     }
 
     private static (List<DocumentError> Mismatches, List<Substitution> Substitutions) Compare(

@@ -24,7 +24,7 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Expiry sweep failed ({Error}); trying again in a minute", e.Message);
+                logger.LogWarning("Expiry sweep failed ({Exception}); trying again in a minute", Failures.ExceptionSummary.Of(e));
             }
             try
             {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using EPrescription.Contracts;
+using EPrescription.Server.Audit;
 using EPrescription.Server.Messaging;
 using EPrescription.Server.Outbox;
 using EPrescription.Server.Time;
@@ -17,7 +18,8 @@ public static class Receive
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
     {
         public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default) =>
-            processed.HandleOnceAsync("receive", command.MessageId, command.CorrelationId,
+            processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
+                AuditActions.Receive, command.PrescriptionId,
                 (connection, transaction) => ReceiveAsync(connection, transaction, command), cancellationToken);
 
         private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, ReceivePrescription command)
@@ -82,6 +84,9 @@ internal sealed record PharmacyRef(string ClientId, string Name, string? Institu
 
 internal static class Pharmacies
 {
+    /// <summary>The pharmacy a command came from, as the audit log names it.</summary>
+    public static Caller Caller(string clientId, Guid correlationId) => new(clientId, "pharmacy", "", null, correlationId);
+
     public static async Task<PharmacyRef> FindAsync(DbConnection connection, DbTransaction transaction, string clientId) =>
         await connection.QuerySingleOrDefaultAsync<PharmacyRef>(
             "SELECT id AS ClientId, name AS Name, institution_code AS InstitutionCode FROM clients WHERE id = @clientId AND role = 'pharmacy'",

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Formats.Prescriptions;
+using EPrescription.Server.Audit;
 using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
 using EPrescription.Formats.Validation;
@@ -34,7 +35,10 @@ public static class Register
         string SlipUrl,
         IReadOnlyList<DocumentError> Warnings);
 
-    /// <summary>The answer and whether it was replayed from an earlier identical request.</summary>
+    /// <summary>
+    /// The answer and whether it was replayed from an earlier identical request. A registration that was not replayed wrote its
+    /// audit entry in its own transaction; a replayed one changed nothing and is audited by the edge like a read.
+    /// </summary>
     public sealed record Outcome(Response Response, bool Replayed);
 
     public sealed class Handler(Database database, CmsSignatureVerifier verifier, PatientKeys patientKeys, TimeProvider time)
@@ -123,6 +127,7 @@ public static class Register
                         new PrescriptionRegistered(messageId, caller.CorrelationId, id.ToString(), caller.InstitutionCode, prescription.IssueDate, expiresOn, now), now);
                     await RememberAsync(connection, transaction, caller.ClientId, contentKey, contentKey, response, now);
                     if (idempotencyKey is not null) await RememberAsync(connection, transaction, caller.ClientId, idempotencyKey, requestHash, response, now);
+                    await AuditLog.WriteInTransactionAsync(connection, transaction, now, caller, AuditActions.Register, response.PrescriptionId, "OK", 201);
                 }, cancellationToken);
             }
             catch (System.Data.Common.DbException e) when (database.Dialect.IsUniqueViolation(e))
@@ -185,7 +190,26 @@ public static class Register
             throw new DomainException(ErrorCodes.DocumentInvalid,
                 $"The prescription has {errors.Count} error(s); each is listed with its line, record and field.", errors);
         }
-        return (PrescriptionReader.Read(document), report.Warnings.Select(ToError).ToList());
+        return (ReadTyped(() => PrescriptionReader.Read(document), "prescription"), report.Warnings.Select(ToError).ToList());
+    }
+
+    /// <summary>
+    /// Reads the typed model of a document the validator accepted. Should the typed reader still fail, that is a defect between
+    /// the two, answered as a validation error (SPEC §9) rather than a 500, and without the reader's message, which may quote
+    /// the field it choked on.
+    /// </summary>
+    internal static T ReadTyped<T>(Func<T> read, string what)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or OverflowException
+                                      or IndexOutOfRangeException or NullReferenceException or KeyNotFoundException or JahisFormatException)
+        {
+            var message = $"the {what} passed validation but could not be read into its typed model ({e.GetType().Name}); this is a defect of the service, please report it";
+            throw new DomainException(ErrorCodes.DocumentInvalid, $"The {what} could not be read: {message}.", [new DocumentError(null, null, null, message)]);
+        }
     }
 
     private static int? LineOf(byte[] bytes, TextEncodingKind encoding, string record) =>

@@ -1,4 +1,5 @@
 using EPrescription.Contracts;
+using EPrescription.Server.Audit;
 using EPrescription.Server.Messaging;
 using EPrescription.Server.Outbox;
 
@@ -10,7 +11,8 @@ public static class Return
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
     {
         public Task<object> HandleAsync(ReturnPrescription command, CancellationToken cancellationToken = default) =>
-            processed.HandleOnceAsync("return", command.MessageId, command.CorrelationId, async (connection, transaction) =>
+            processed.HandleOnceAsync("return", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
+                AuditActions.Return, command.PrescriptionId, async (connection, transaction) =>
             {
                 var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
                 if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw Receive.NotFound(command.PrescriptionId);

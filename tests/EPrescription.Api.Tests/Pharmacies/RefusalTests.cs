@@ -62,7 +62,8 @@ public sealed class RefusalTests(DatabaseProvider provider, BusTransport transpo
         using (var first = await DispenseAsync(id, DispensingBody()))
             await ExpectAsync(first, HttpStatusCode.OK);
 
-        using var second = await DispenseAsync(id, DispensingBody());
+        // Another dispensing result (not the first one sent again, which would be a retry and get the first answer).
+        using var second = await DispenseAsync(id, DispensingBody(records => records.Select(r => r.Number == "501" ? Rx.With(r, (1, "二度目の報告")) : r).ToList()));
 
         await ExpectProblemAsync(second, HttpStatusCode.Conflict, "ALREADY_DISPENSED");
         await AssertUnchangedAsync(id, "dispensed", "register", "receive", "dispense");
