@@ -39,6 +39,7 @@ public static class Problems
         ["METHOD_NOT_ALLOWED"] = (405, "Method not allowed"),
         ["INTERNAL_ERROR"] = (500, "Internal error"),
         ["SERVICE_UNAVAILABLE"] = (503, "The prescription server is not answering"),
+        [RateLimits.Code] = (429, "Too many requests from this client"),
     };
 
     public static int StatusOf(string code) => Codes.TryGetValue(code, out var entry) ? entry.Status : 400;
@@ -50,6 +51,7 @@ public static class Problems
         IReadOnlyList<DocumentError>? errors = null, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         var (status, title) = Codes.TryGetValue(code, out var entry) ? entry : (400, code);
+        Server.Telemetry.DomainMeters.Refused(code);
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"https://eprescription.example/problems/{code.ToLowerInvariant().Replace('_', '-')}",

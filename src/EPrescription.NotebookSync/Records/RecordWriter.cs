@@ -80,6 +80,7 @@ internal sealed class RecordWriter(TimeProvider time)
                 id, app = link.AppClientId, link = link.Id, patientKey = link.PatientKey, dispensing = dispensing.Id,
                 prescription = dispensing.PrescriptionId, dispensedOn = dispensing.DispensedOn, document, now,
             }, transaction);
+        Server.Telemetry.DomainMeters.OnCommit(transaction, Server.Telemetry.DomainMeters.NotebookRecords);
 
         if (link.WebhookUrl is not null)
         {

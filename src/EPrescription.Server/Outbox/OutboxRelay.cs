@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Server.Storage;
+using EPrescription.Server.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         public string MessageType { get; init; } = "";
         public string Payload { get; init; } = "";
         public string? CorrelationId { get; init; }
+        public string? TraceParent { get; init; }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -86,6 +88,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                 var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
                     ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
                 var message = JsonSerializer.Deserialize(row.Payload, type)!;
+                using var trace = DomainTraces.StartPublish(row.TraceParent, type.Name);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(15));
                 try
