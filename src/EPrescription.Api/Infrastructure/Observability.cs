@@ -60,7 +60,7 @@ public static class Observability
     {
         var options = builder.Configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
         var bus = builder.Configuration.GetSection("Bus").Get<BusOptions>() ?? new BusOptions();
-        var otlpEndpoint = options.Otlp.Endpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var otlpEndpoint = string.IsNullOrWhiteSpace(options.Otlp.Endpoint) ? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] : options.Otlp.Endpoint;
         var tracing = options.Tracing.Enabled ?? !string.IsNullOrWhiteSpace(otlpEndpoint);
 
         var roles = string.Join(",", new[] { "api", bus.RunPrescriptionServer ? "prescription-server" : null, bus.RunNotebookSync ? "notebook-sync" : null }.OfType<string>());

@@ -51,16 +51,18 @@ public static class RateLimits
     public static void Add(WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        // One bucket factory per role, made once: choosing a partition allocates nothing per request.
+        var buckets = new[] { ClientRole.Clinic, ClientRole.Pharmacy, ClientRole.NotebookApp, ClientRole.Admin }
+            .ToDictionary(role => role, role => Factory(options.For(role)));
+        var anonymous = Factory(options.Anonymous);
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(Policy, http =>
             {
-                var client = AuthenticatedEarlier(http);
-                var limit = options.For(client?.Role);
-                // Partitions live in memory only; anonymous ones (by address) are dropped by the limiter once idle.
-                var key = client?.Id ?? "address:" + http.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(limit));
+                // Partitions live in memory only; idle ones (clients gone quiet, addresses) are dropped by the limiter.
+                if (AuthenticatedEarlier(http) is { } client) return RateLimitPartition.GetTokenBucketLimiter(client.Id, buckets[client.Role]);
+                return RateLimitPartition.GetTokenBucketLimiter("address:" + http.Connection.RemoteIpAddress, anonymous);
             });
             limiter.OnRejected = async (context, _) =>
             {
@@ -107,6 +109,12 @@ public static class RateLimits
     {
         var header = http.Request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+
+    private static Func<string, TokenBucketRateLimiterOptions> Factory(RateLimit limit)
+    {
+        var bucket = Bucket(limit);
+        return _ => bucket;
     }
 
     /// <summary>

@@ -67,6 +67,21 @@ public sealed class BacklogGaugeTests(DatabaseProvider provider) : NotebookScena
         });
     }
 
+    [Test]
+    public async Task Should_export_every_metric_the_alert_rules_of_the_compose_prometheus_use()
+    {
+        var rules = File.ReadAllText(Path.Combine(Repository.Root, "deploy", "prometheus", "alerts.yml"));
+        var used = System.Text.RegularExpressions.Regex.Matches(rules, @"\b(eprx_[a-z_]+|http_server_[a-z_]+)\b").Select(m => m.Value).Distinct().ToList();
+        await using var service = await ApiFixture.StartInstanceAsync(Provider, "_backlog", reset: true, configure: CountOften);
+        Api = service;
+        await RegisterVisitAsync();
+
+        Scrape? scrape = null;
+        await EventuallyAsync(async () => (scrape = await Scrape.TakeAsync(service.Http)).Has("eprx_outbox_waiting"), "the backlog counted");
+        Assert.That(used, Is.Not.Empty);
+        Assert.That(used.Where(name => !scrape!.Has(name)), Is.Empty, "metrics the alert rules name that /metrics does not export");
+    }
+
     /// <summary>A loopback port nothing listens on: connections to it are refused at once.</summary>
     internal static int ClosedPort()
     {
