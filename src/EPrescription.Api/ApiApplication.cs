@@ -31,7 +31,7 @@ public static class ApiApplication
         // appsettings.json ships next to the binary; ./data and certs-dev stay relative to the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && !Https.HasEndpoints(builder.Configuration))
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
 
         var services = builder.Services;
@@ -74,6 +74,8 @@ public static class ApiApplication
         services.Configure<WebhookOptions>(builder.Configuration.GetSection("NotebookSync:Webhooks"));
         services.AddHttpClient(WebhookDispatcher.HttpClientName);
         AddBus(builder);
+        Observability.Add(builder);
+        RateLimits.Add(builder);
         services.AddSingleton<ClientAuthentication>();
         services.AddSingleton<AuditAndProblems>();
         services.AddOpenApi("v1", options =>
@@ -96,6 +98,7 @@ public static class ApiApplication
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         configure?.Invoke(builder);
+        Https.Check(builder.Configuration);
 
         var app = builder.Build();
         app.Use(UnhandledErrors.Middleware(app.Logger));
@@ -115,6 +118,9 @@ public static class ApiApplication
             await Problems.WriteAsync(context, code, detail);
         });
 
+        RateLimits.Use(app);
+        ApiReference.Use(app);
+        Observability.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -122,6 +128,7 @@ public static class ApiApplication
         var v1 = app.MapGroup("/v1")
             .AddEndpointFilter<AuditAndProblems>()
             .AddEndpointFilter<ClientAuthentication>()
+            .RequireRateLimiting(RateLimits.Policy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);

@@ -188,6 +188,8 @@ public sealed class ApiFixture : IAsyncDisposable
                 ["NotebookSync:Webhooks:MaxDelay"] = "00:00:00.500",
                 ["NotebookSync:Webhooks:Timeout"] = "00:00:01",
                 ["NotebookSync:Webhooks:PollInterval"] = "00:00:00.100",
+                // No backlog gauges: services in one process report into one gauge, so the tests of the gauges run services of their own.
+                ["Telemetry:Backlog:Interval"] = "00:00:00",
             });
             builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
             builder.Logging.ClearProviders();

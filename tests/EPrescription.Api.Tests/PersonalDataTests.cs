@@ -8,7 +8,7 @@ namespace EPrescription.Api.Tests;
 public sealed class PersonalDataTests(DatabaseProvider provider) : ApiScenario(provider)
 {
     /// <summary>The basic sample's patient: name, kana, birth date, insurer number, card symbol and number.</summary>
-    private static readonly string[] PatientData = ["試験 花子", "試験", "花子", "ｼｹﾝ ﾊﾅｺ", "ｼｹﾝ", "19850415", "1985-04-15", "06139992", "１２３４", "５６７８"];
+    internal static readonly string[] PatientData = ["試験 花子", "試験", "花子", "ｼｹﾝ ﾊﾅｺ", "ｼｹﾝ", "19850415", "1985-04-15", "06139992", "１２３４", "５６７８"];
 
     [Test]
     public async Task Should_log_no_personal_data_while_registering_reading_and_cancelling()

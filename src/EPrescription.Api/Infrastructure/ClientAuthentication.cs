@@ -25,7 +25,7 @@ public sealed class ClientAuthentication(ClientStore clients) : IEndpointFilter
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
             throw new DomainException(ErrorCodes.Unauthenticated, "Send your API key as 'Authorization: Bearer <api key>'.");
 
-        var client = await clients.AuthenticateAsync(header[7..].Trim(), http.RequestAborted)
+        var client = RateLimits.AuthenticatedEarlier(http) ?? await clients.AuthenticateAsync(header[7..].Trim(), http.RequestAborted)
             ?? throw new DomainException(ErrorCodes.Unauthenticated, "The API key is unknown or has been revoked.");
 
         var authenticated = new AuthenticatedClient(client, Correlation.Of(http));

@@ -40,6 +40,7 @@ public static class Problems
         [ErrorCodes.MethodNotAllowed] = "Method not allowed",
         [ErrorCodes.InternalError] = "Internal error",
         [ErrorCodes.ServiceUnavailable] = "The service cannot answer right now",
+        [ErrorCodes.RateLimited] = "Too many requests from this client",
     };
 
     public static int StatusOf(string code) => ErrorCodes.StatusOf(code);
@@ -52,6 +53,7 @@ public static class Problems
     {
         var status = ErrorCodes.StatusOf(code);
         var title = Titles.GetValueOrDefault(code, code);
+        Server.Telemetry.DomainMeters.Refused(code);
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"https://eprescription.example/problems/{code.ToLowerInvariant().Replace('_', '-')}",

@@ -84,5 +84,6 @@ internal sealed class RecordWriter(TimeProvider time)
                 id, app = link.AppClientId, link = link.Id, patientKey = link.PatientKey, dispensing = dispensing.Id, dispensingSequence = dispensing.Sequence,
                 prescription = dispensing.PrescriptionId, dispensedOn = dispensing.DispensedOn, document, now,
             }, transaction);
+        Server.Telemetry.DomainMeters.OnCommit(transaction, Server.Telemetry.DomainMeters.NotebookRecords);
     }
 }

@@ -3,6 +3,7 @@ using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Server.Failures;
 using EPrescription.Server.Storage;
+using EPrescription.Server.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         public string MessageType { get; init; } = "";
         public string Payload { get; init; } = "";
         public string? CorrelationId { get; init; }
+        public string? TraceParent { get; init; }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -98,6 +100,7 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                 var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
                     ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
                 var message = JsonSerializer.Deserialize(row.Payload, type)!;
+                using var trace = DomainTraces.StartPublish(row.TraceParent, type.Name);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(working.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(15));
                 try

@@ -1,21 +1,25 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EPrescription.Server.Telemetry;
 
 namespace EPrescription.Server.Outbox;
 
 /// <summary>
 /// Writes an event into the outbox table inside the caller's transaction, so the event exists exactly when the change it
-/// announces was committed. The relay publishes the rows to the bus.
+/// announces was committed. The relay publishes the rows to the bus. The row keeps the writer's trace (W3C traceparent), so the
+/// publish continues it, and the change is counted in the domain's metrics when the transaction commits.
 /// </summary>
 public static class OutboxWriter
 {
     public static Task AddAsync<T>(DbConnection connection, DbTransaction transaction, Guid messageId, Guid correlationId, T message, DateTime now)
-        where T : notnull =>
-        connection.ExecuteAsync(
+        where T : notnull
+    {
+        DomainMeters.OnCommit(transaction, typeof(T));
+        return connection.ExecuteAsync(
             """
-            INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at)
-            VALUES (@messageId, @type, @payload, @correlationId, @now)
+            INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at, trace_parent)
+            VALUES (@messageId, @type, @payload, @correlationId, @now, @traceParent)
             """,
             new
             {
@@ -24,6 +28,8 @@ public static class OutboxWriter
                 payload = JsonSerializer.Serialize(message),
                 correlationId = correlationId.ToString(),
                 now,
+                traceParent = DomainTraces.CurrentTraceParent(),
             },
             transaction);
+    }
 }

@@ -69,6 +69,7 @@ public sealed class Database
         // SQLite has one writer at a time and makes the others sleep and poll when they collide (up to 100 ms a wait). In this
         // process they queue on an async lock instead, so the file sees one writer and nobody sleeps; other processes on the
         // same file still meet the busy timeout.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var gate = Dialect.Provider == DatabaseProvider.Sqlite ? _sqliteWriteGate : null;
         if (gate is not null) await gate.WaitAsync(cancellationToken);
         try
@@ -78,8 +79,10 @@ public sealed class Database
             await using var transaction = Dialect.Provider == DatabaseProvider.Sqlite
                 ? await BeginImmediateAsync(connection, cancellationToken)
                 : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            using var counts = Telemetry.DomainMeters.Watch(transaction, Dialect.SystemName, started);
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);
+            counts.Commit();
             if (announce) Committed?.Invoke();
             return result;
         }

@@ -13,6 +13,14 @@ public abstract class SqlDialect
 {
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>The database's name in OpenTelemetry's conventions (db.system.name): sqlite, postgresql, microsoft.sql_server.</summary>
+    public string SystemName => Provider switch
+    {
+        DatabaseProvider.PostgreSql => "postgresql",
+        DatabaseProvider.SqlServer => "microsoft.sql_server",
+        _ => "sqlite",
+    };
+
     /// <summary>Folder name of this dialect's numbered migration scripts.</summary>
     public abstract string MigrationFolder { get; }
 
@@ -34,14 +42,15 @@ public abstract class SqlDialect
 
     /// <summary>
     /// Claims up to @batch unpublished outbox rows for relay @me until @until, skipping rows another relay holds, and returns
-    /// them (columns Id, MessageId, MessageType, Payload, CorrelationId).
+    /// them (columns Id, MessageId, MessageType, Payload, CorrelationId, TraceParent).
     /// </summary>
     public virtual string ClaimOutbox =>
         $"""
         UPDATE outbox SET claimed_by = @me, claimed_until = @until, attempts = attempts + 1
         WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
                      ORDER BY id{Limit("@batch")}{SkipLocked})
-        RETURNING id AS Id, message_id AS MessageId, message_type AS MessageType, payload AS Payload, correlation_id AS CorrelationId
+        RETURNING id AS Id, message_id AS MessageId, message_type AS MessageType, payload AS Payload, correlation_id AS CorrelationId,
+                  trace_parent AS TraceParent
         """;
 
     public static SqlDialect For(DatabaseProvider provider) => provider switch
@@ -90,7 +99,8 @@ public abstract class SqlDialect
                 WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now) ORDER BY id)
             UPDATE next SET claimed_by = @me, claimed_until = @until, attempts = attempts + 1
             OUTPUT inserted.id AS Id, inserted.message_id AS MessageId, inserted.message_type AS MessageType,
-                   inserted.payload AS Payload, inserted.correlation_id AS CorrelationId
+                   inserted.payload AS Payload, inserted.correlation_id AS CorrelationId,
+                   inserted.trace_parent AS TraceParent
             """;
         // 2627: unique constraint, 2601: unique index.
         public override bool IsUniqueViolation(DbException exception) => exception is SqlException { Number: 2627 or 2601 };

@@ -1,0 +1,2 @@
+-- The W3C traceparent of the span that wrote the event, so the relay publishes it in the same trace (OpenTelemetry).
+ALTER TABLE outbox ADD COLUMN trace_parent TEXT NULL;
