@@ -45,12 +45,15 @@ internal sealed class DispensingRecordedConsumer(ProcessedMessages processed, Re
         }, context.CancellationToken);
 }
 
-/// <summary>Retries for transient database errors; what still fails goes to the error queue, never silently dropped.</summary>
+/// <summary>
+/// Retries ride out a database or broker restart of half a minute, as the prescription server's consumers do (every failure is
+/// retried: an event has no caller to answer); what still fails goes to the error queue, never silently dropped.
+/// </summary>
 internal sealed class DispensingRecordedConsumerDefinition : ConsumerDefinition<DispensingRecordedConsumer>
 {
     public DispensingRecordedConsumerDefinition() => ConcurrentMessageLimit = 8;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<DispensingRecordedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2000, 5000, 10000));
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(ConsumerRetry.Intervals));
 }

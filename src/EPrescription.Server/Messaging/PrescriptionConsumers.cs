@@ -76,10 +76,6 @@ internal static class Answering
 /// </summary>
 internal sealed class PrescriptionConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    /// <summary>The pauses between attempts: quick at first (a dropped connection), then every 5 s.</summary>
-    public static readonly TimeSpan[] RetryIntervals =
-        [.. new[] { 100, 250, 500, 1000, 2000, 4000 }.Select(ms => TimeSpan.FromMilliseconds(ms)), .. Enumerable.Repeat(TimeSpan.FromSeconds(5), 7)];
-
     public PrescriptionConsumerDefinition() => ConcurrentMessageLimit = 16;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
@@ -87,6 +83,14 @@ internal sealed class PrescriptionConsumerDefinition<TConsumer> : ConsumerDefini
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.Handle<Exception>(Outages.Is);
-            retry.Intervals(RetryIntervals);
+            retry.Intervals(ConsumerRetry.Intervals);
         });
+}
+
+/// <summary>How long every consumer rides out an outage before a message is parked in its error queue: about 45 s.</summary>
+public static class ConsumerRetry
+{
+    /// <summary>The pauses between attempts: quick at first (a dropped connection), then every 5 s.</summary>
+    public static readonly TimeSpan[] Intervals =
+        [.. new[] { 100, 250, 500, 1000, 2000, 4000 }.Select(ms => TimeSpan.FromMilliseconds(ms)), .. Enumerable.Repeat(TimeSpan.FromSeconds(5), 7)];
 }

@@ -14,7 +14,8 @@ namespace EPrescription.Server.Tests.Slips;
 /// </summary>
 public class ExchangeSlipTests
 {
-    private static readonly string OutputFolder = Path.Combine(Path.GetTempPath(), "eprx-slips");
+    // Per process: two test runs at once (CI and a developer, two checkouts) must not print over each other's files.
+    private static readonly string OutputFolder = Path.Combine(Path.GetTempPath(), $"eprx-slips-{Environment.ProcessId}");
     private static readonly Prescription Sample = PrescriptionReader.Read(JahisReader.Read(SamplePath("rx_jahis10_01_basic.txt")));
     private static readonly DateOnly IssuedOn = new(2025, 6, 10);
     private static readonly DateOnly LastValidOn = new(2025, 6, 13);
