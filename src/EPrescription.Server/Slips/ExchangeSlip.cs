@@ -89,7 +89,7 @@ public static class ExchangeSlip
               <tr><th>診療科・医師<span class="en">Dept. / Doctor</span></th><td>{E(rx.Department?.Name)}　{E(rx.Doctor.Name)}</td></tr>
               <tr><th>交付日<span class="en">Issued</span></th><td>{E(JapaneseDate(content.IssuedOn))} <span class="en">{E(WesternDate(content.IssuedOn))}</span></td></tr>
               <tr><th>有効期限<span class="en">Valid through</span></th><td><strong>{E(JapaneseDate(content.LastValidOn))}</strong> <span class="en">{E(WesternDate(content.LastValidOn))}</span></td></tr>
-            </table>
+            {KindRows(rx)}</table>
             <table class="drugs">
               <thead><tr><th>RP</th><th>薬品 <span class="en">Drug</span></th><th>用量 <span class="en">Dose</span></th><th>用法 <span class="en">Directions</span></th><th>数量 <span class="en">Qty</span></th></tr></thead>
               <tbody>
@@ -110,6 +110,27 @@ public static class ExchangeSlip
 
             """);
         return html.ToString();
+    }
+
+    /// <summary>
+    /// What kind of sheet it is, when it is not an ordinary one: a refill (リフィル, record 64) says how often it may be used and
+    /// that the same slip serves every use; a sheet of a split instruction (分割指示, record 63) says which part it is.
+    /// </summary>
+    private static string KindRows(Prescription rx)
+    {
+        var rows = new StringBuilder();
+        if (rx.RefillTotalUses is { } uses and > 1)
+        {
+            rows.Append($"<tr class=\"refill\"><th>リフィル<span class=\"en\">Refill</span></th><td><strong>リフィル処方箋　総使用回数 {uses}回</strong> ")
+                .Append($"<span class=\"en\">Refill prescription: may be used {uses} times. Keep this slip: every use needs it; ")
+                .Append("the pharmacy tells you when the next use is due.</span></td></tr>\n");
+        }
+        if (rx.SplitInstruction is { } split)
+        {
+            rows.Append($"<tr class=\"split\"><th>分割指示<span class=\"en\">Split</span></th><td><strong>{split.SplitIndex} / {split.SplitCount}</strong> ")
+                .Append($"（分割 {split.SplitCount}回のうち第{split.SplitIndex}回） <span class=\"en\">Part {split.SplitIndex} of {split.SplitCount}</span></td></tr>\n");
+        }
+        return rows.ToString();
     }
 
     private static void AppendRp(StringBuilder html, Rp rp)

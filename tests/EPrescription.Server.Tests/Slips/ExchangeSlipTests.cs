@@ -84,6 +84,36 @@ public class ExchangeSlipTests
     }
 
     [Test]
+    public void Should_say_a_refill_and_how_often_it_may_be_used_and_still_fit_one_page()
+    {
+        var refill = Sample with { RefillTotalUses = 3 };
+        var slip = Slip(refill);
+
+        var html = ExchangeSlip.Render(slip);
+        var pdf = Print(slip, "refill");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(html, Does.Contain("リフィル処方箋　総使用回数 3回"), "refill and its uses, in Japanese");
+            Assert.That(html, Does.Contain("may be used 3 times"), "the same in English");
+            Assert.That(SlipTools.PdfInfo(pdf).Pages, Is.EqualTo(1), "pages");
+        });
+        Assert.That(ExchangeSlip.Render(Slip(Sample)), Does.Not.Contain("リフィル"), "an ordinary prescription says nothing of refills");
+    }
+
+    [Test]
+    public void Should_show_which_part_of_a_split_instruction_the_sheet_is()
+    {
+        var split = PrescriptionReader.Read(JahisReader.Read(SamplePath("rx_jahis10_03_split_instruction.txt")));
+
+        var html = ExchangeSlip.Render(Slip(split));
+
+        Assert.That(split.SplitInstruction, Is.EqualTo(new SplitInstruction(3, 1)), "the sample is part 1 of 3");
+        Assert.That(html, Does.Contain("<strong>1 / 3</strong>").And.Contain("Part 1 of 3"));
+        Assert.That(ExchangeSlip.Render(Slip(Sample)), Does.Not.Contain("分割指示"), "an ordinary prescription says nothing of parts");
+    }
+
+    [Test]
     public void Should_be_self_contained_and_declare_an_A5_page()
     {
         var html = ExchangeSlip.Render(Slip(Sample));
