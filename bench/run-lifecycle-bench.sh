@@ -79,9 +79,27 @@ for i in $(seq 1 120); do
 done
 # `dotnet api/X.dll` runs in the process started above, so its pid is the server's.
 
+# PROFILE=1: a dotnet-trace sample of the server's threads (dotnet-sampled-thread-time, ~100 Hz) for PROFILE_SECONDS (20)
+# starting PROFILE_DELAY (20) seconds into the load, written to $out/server.nettrace with its top methods in $out/profile.txt.
+profiler_pid=""
+if [[ "${PROFILE:-0}" == 1 ]]; then
+  trace_tool="$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")"
+  [[ -x "$trace_tool" ]] || { echo "PROFILE=1 needs dotnet-trace (dotnet tool install -g dotnet-trace)" >&2; exit 2; }
+  (sleep "${PROFILE_DELAY:-20}" && "$trace_tool" collect -p "$server_pid" --profile dotnet-sampled-thread-time \
+    --duration "00:00:${PROFILE_SECONDS:-20}" -o "$out/server.nettrace" >"$out/profile-collect.log" 2>&1) &
+  profiler_pid=$!
+fi
+
 echo "== lifecycles: $clients clients, $duration (warm-up $warmup)"
 (cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --url "http://127.0.0.1:$port" --clients "$clients" \
   --duration "$duration" --warmup "$warmup" --server-pid "$server_pid" --json "$out/run.json") | tee "$out/run.txt"
+
+if [[ -n "$profiler_pid" ]]; then
+  wait "$profiler_pid" || true
+  { echo "# exclusive"; "$trace_tool" report "$out/server.nettrace" topN -n 40; echo "# inclusive"; "$trace_tool" report "$out/server.nettrace" topN -n 60 --inclusive; } \
+    >"$out/profile.txt" 2>&1 || true
+  echo "profile: $out/profile.txt"
+fi
 
 echo "== stopping the server, so the floors have the machine to themselves"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
