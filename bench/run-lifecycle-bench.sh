@@ -50,6 +50,7 @@ create_database() { # name -> connection string (called in $(…), so the caller
 }
 
 server_env=(ASPNETCORE_URLS="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning)
+if [[ "${PROFILE:-0}" == perf ]]; then server_env+=(DOTNET_PerfMapEnabled=1); fi
 floor_db_args=(--database sqlite)
 handler_floor_db_args=(--database sqlite)
 if [[ "$mode" == server ]]; then
@@ -81,8 +82,15 @@ done
 
 # PROFILE=1: a dotnet-trace sample of the server's threads (dotnet-sampled-thread-time, ~100 Hz) for PROFILE_SECONDS (20)
 # starting PROFILE_DELAY (20) seconds into the load, written to $out/server.nettrace with its top methods in $out/profile.txt.
+# PROFILE=perf: CPU samples of the server process with Linux perf (cpu-clock, 999 Hz, call graphs; the runtime writes
+# /tmp/perf-PID.map so JIT-compiled methods have names), summarised by symbol in $out/profile.txt.
 profiler_pid=""
-if [[ "${PROFILE:-0}" == 1 ]]; then
+if [[ "${PROFILE:-0}" == perf ]]; then
+  command -v perf >/dev/null || { echo "PROFILE=perf needs perf (apt-get install linux-perf)" >&2; exit 2; }
+  (sleep "${PROFILE_DELAY:-20}" && perf record -e cpu-clock -F 999 -g -p "$server_pid" -o "$out/perf.data" -- sleep "${PROFILE_SECONDS:-20}" \
+    >"$out/profile-collect.log" 2>&1) &
+  profiler_pid=$!
+elif [[ "${PROFILE:-0}" == 1 ]]; then
   trace_tool="$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")"
   [[ -x "$trace_tool" ]] || { echo "PROFILE=1 needs dotnet-trace (dotnet tool install -g dotnet-trace)" >&2; exit 2; }
   (sleep "${PROFILE_DELAY:-20}" && "$trace_tool" collect -p "$server_pid" --profile dotnet-sampled-thread-time \
@@ -94,7 +102,13 @@ echo "== lifecycles: $clients clients, $duration (warm-up $warmup)"
 (cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --url "http://127.0.0.1:$port" --clients "$clients" \
   --duration "$duration" --warmup "$warmup" --server-pid "$server_pid" --json "$out/run.json") | tee "$out/run.txt"
 
-if [[ -n "$profiler_pid" ]]; then
+if [[ -n "$profiler_pid" && "${PROFILE}" == perf ]]; then
+  wait "$profiler_pid" || true
+  { echo "# self (by symbol)"; perf report -i "$out/perf.data" --no-children --sort dso,symbol --stdio -g none --percent-limit 0.4 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+    echo "# with children"; perf report -i "$out/perf.data" --children --sort symbol --stdio -g none --percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | head -120
+  } >"$out/profile.txt" 2>&1 || true
+  echo "profile: $out/profile.txt"
+elif [[ -n "$profiler_pid" ]]; then
   wait "$profiler_pid" || true
   { echo "# exclusive"; "$trace_tool" report "$out/server.nettrace" topN -n 40; echo "# inclusive"; "$trace_tool" report "$out/server.nettrace" topN -n 60 --inclusive; } \
     >"$out/profile.txt" 2>&1 || true
