@@ -67,6 +67,8 @@ public static class ApiApplication
         services.AddSingleton<Receive.Handler>();
         services.AddSingleton<Return.Handler>();
         services.AddSingleton<Dispense.Handler>();
+        services.AddSingleton<PrescriptionRequestHandling>();
+        services.AddSingleton<PrescriptionRequests>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<LinkPatient.Handler>();
         services.AddSingleton<Feed.Handler>();

@@ -169,6 +169,9 @@ public sealed class ApiFixture : IAsyncDisposable
                 $"--Bus:EndpointPrefix={prefix}",
                 // A request the broker lost during an outage is retried by the client; waiting 30 s for it only slows the tests.
                 "--Bus:RequestTimeout=00:00:10",
+                // Pharmacy requests travel over the broker, as from an API-only process, so these tests keep exercising that
+                // path; the in-memory fixtures take the in-process path a single-process deployment uses.
+                "--Bus:PharmacyRequests=Bus",
             ];
         }
         if (arguments is not null) args = [.. args, .. arguments];

@@ -42,13 +42,13 @@ public static class PharmacyEndpoints
     {
         var prescriptions = v1.MapGroup("/prescriptions").WithTags("Pharmacies");
 
-        prescriptions.MapPost("/{id}/receive", async (string id, HttpContext http, IRequestClient<ReceivePrescription> client) =>
+        prescriptions.MapPost("/{id}/receive", async (string id, HttpContext http, PrescriptionRequests requests) =>
             {
                 var body = await RequestBody.ReadJsonAsync<ReceiveRequest>(http.Request);
                 if (string.IsNullOrWhiteSpace(body.ExchangeCode))
                     throw new DomainException(ErrorCodes.RequestInvalid, "Send the exchange code from the patient's slip: {\"exchangeCode\": \"123456\"}.");
                 var caller = http.Caller();
-                var reply = await RequestAsync<ReceivePrescription, PrescriptionHandedOver>(client,
+                var reply = await requests.SendAsync<ReceivePrescription, PrescriptionHandedOver>(
                     new ReceivePrescription(NewId.NextGuid(), caller.CorrelationId, id, body.ExchangeCode, caller.ClientId), http);
                 return TypedResults.Ok(new ReceiveResponse(reply.PrescriptionId, reply.Status, Convert.ToBase64String(reply.Document), reply.DocumentEncoding,
                     Convert.ToBase64String(reply.Signature), reply.SignatureDetached, Parse(reply.Prescription), Parse(reply.Verification), reply.IssuedOn, reply.ExpiresOn));
@@ -59,10 +59,10 @@ public static class PharmacyEndpoints
             .WithName("ReceivePrescription")
             .WithSummary("Receive (受付) a prescription by ID and exchange code: it is held by this pharmacy until dispensed or returned");
 
-        prescriptions.MapPost("/{id}/return", async (string id, HttpContext http, IRequestClient<ReturnPrescription> client) =>
+        prescriptions.MapPost("/{id}/return", async (string id, HttpContext http, PrescriptionRequests requests) =>
             {
                 var caller = http.Caller();
-                var reply = await RequestAsync<ReturnPrescription, PrescriptionStatusChanged>(client,
+                var reply = await requests.SendAsync<ReturnPrescription, PrescriptionStatusChanged>(
                     new ReturnPrescription(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId), http);
                 return TypedResults.Ok(new ReturnResponse(reply.PrescriptionId, reply.Status, reply.ChangedAt));
             })
@@ -71,12 +71,12 @@ public static class PharmacyEndpoints
             .WithName("ReturnPrescription")
             .WithSummary("Give a held prescription back; it is registered again for any pharmacy (holding pharmacy only)");
 
-        prescriptions.MapPost("/{id}/dispensing", async (string id, HttpContext http, IRequestClient<RecordDispensing> client) =>
+        prescriptions.MapPost("/{id}/dispensing", async (string id, HttpContext http, PrescriptionRequests requests) =>
             {
                 var body = await RequestBody.ReadJsonAsync<DispensingRequest>(http.Request);
                 var submission = SignedSubmission.Decode(body.Document, body.Signature, body.SignedDocument, body.Encoding, "a dispensing result");
                 var caller = http.Caller();
-                var reply = await RequestAsync<RecordDispensing, DispensingAccepted>(client,
+                var reply = await requests.SendAsync<RecordDispensing, DispensingAccepted>(
                     new RecordDispensing(NewId.NextGuid(), caller.CorrelationId, id, caller.ClientId, submission.Document, submission.Signature, submission.Detached, body.Encoding), http);
                 return TypedResults.Ok(new DispensingResponse(reply.DispensingId, reply.PrescriptionId, reply.Status, reply.DispensedOn,
                     reply.Pharmacist, Parse(reply.Substitutions), reply.RecordedAt));
@@ -86,21 +86,6 @@ public static class PharmacyEndpoints
             .Accepts<DispensingRequest>("application/json")
             .WithName("RecordDispensing")
             .WithSummary("Report the pharmacist-signed dispensing result (JAHISTC08, output kind 1); the prescription becomes dispensed");
-    }
-
-    /// <summary>
-    /// Sends the command and waits for the server's reply; a refusal becomes the domain exception it stands for. Every reply,
-    /// refusals included, was audited by the prescription server in the transaction that produced it. No answer in time, a
-    /// broker that cannot be reached, or a server that gave up after its retries are outages (503, <see cref="AuditAndProblems"/>).
-    /// </summary>
-    private static async Task<TReply> RequestAsync<TCommand, TReply>(IRequestClient<TCommand> client, TCommand command, HttpContext http)
-        where TCommand : class where TReply : class
-    {
-        var response = await client.GetResponse<TReply, PrescriptionRequestRefused>(command, http.RequestAborted);
-        http.AuditedByUseCase();
-        if (response.Is(out Response<TReply>? ok)) return ok!.Message;
-        response.Is(out Response<PrescriptionRequestRefused>? refused);
-        throw ProcessedMessages.ToException(refused!.Message);
     }
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();

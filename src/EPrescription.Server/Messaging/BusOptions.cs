@@ -7,6 +7,13 @@ public enum BusTransport
     RabbitMq,
 }
 
+/// <summary>How a pharmacy request reaches a prescription server that runs in the same process.</summary>
+public enum PharmacyRequestPath
+{
+    InProcess,
+    Bus,
+}
+
 /// <summary>Configuration section "Bus".</summary>
 public sealed class BusOptions
 {
@@ -27,6 +34,13 @@ public sealed class BusOptions
 
     /// <summary>This process runs the prescription server's consumers and the outbox relay (false for an API-only process).</summary>
     public bool RunPrescriptionServer { get; set; } = true;
+
+    /// <summary>
+    /// Where a pharmacy request goes when this process also runs the prescription server: <c>InProcess</c> (the default) calls
+    /// the server's handler directly, the same code and transaction the consumer runs, without a round trip through the bus;
+    /// <c>Bus</c> sends it over the bus even so. An API-only process always uses the bus.
+    /// </summary>
+    public PharmacyRequestPath PharmacyRequests { get; set; } = PharmacyRequestPath.InProcess;
 
     /// <summary>This process runs the notebook sync: the DispensingRecorded consumer and the webhook dispatcher.</summary>
     public bool RunNotebookSync { get; set; } = true;

@@ -11,25 +11,52 @@ namespace EPrescription.Server.Messaging;
 /// The prescription server's side of the bus: it owns every state change a pharmacy asks for. Each consumer answers its
 /// request with the use case's reply (or refusal); the effects are exactly-once through <see cref="ProcessedMessages"/>.
 /// </summary>
-internal sealed class ReceivePrescriptionConsumer(Receive.Handler handler, AuditLog audit, ILogger<ReceivePrescriptionConsumer> logger) : IConsumer<ReceivePrescription>
+internal sealed class ReceivePrescriptionConsumer(PrescriptionRequestHandling handling) : IConsumer<ReceivePrescription>
 {
-    public Task Consume(ConsumeContext<ReceivePrescription> context) =>
-        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Receive, context.Message.PharmacyClientId, context.Message.PrescriptionId,
-            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
+    public async Task Consume(ConsumeContext<ReceivePrescription> context)
+    {
+        var reply = await handling.ReceiveAsync(context.Message, context.CancellationToken);
+        await context.RespondAsync(reply, reply.GetType());
+    }
 }
 
-internal sealed class ReturnPrescriptionConsumer(Return.Handler handler, AuditLog audit, ILogger<ReturnPrescriptionConsumer> logger) : IConsumer<ReturnPrescription>
+internal sealed class ReturnPrescriptionConsumer(PrescriptionRequestHandling handling) : IConsumer<ReturnPrescription>
 {
-    public Task Consume(ConsumeContext<ReturnPrescription> context) =>
-        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Return, context.Message.PharmacyClientId, context.Message.PrescriptionId,
-            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
+    public async Task Consume(ConsumeContext<ReturnPrescription> context)
+    {
+        var reply = await handling.ReturnAsync(context.Message, context.CancellationToken);
+        await context.RespondAsync(reply, reply.GetType());
+    }
 }
 
-internal sealed class RecordDispensingConsumer(Dispense.Handler handler, AuditLog audit, ILogger<RecordDispensingConsumer> logger) : IConsumer<RecordDispensing>
+internal sealed class RecordDispensingConsumer(PrescriptionRequestHandling handling) : IConsumer<RecordDispensing>
 {
-    public Task Consume(ConsumeContext<RecordDispensing> context) =>
-        Answering.AnswerAsync(context, context.Message.CorrelationId, AuditActions.Dispense, context.Message.PharmacyClientId, context.Message.PrescriptionId,
-            () => handler.HandleAsync(context.Message, context.CancellationToken), audit, logger);
+    public async Task Consume(ConsumeContext<RecordDispensing> context)
+    {
+        var reply = await handling.DispenseAsync(context.Message, context.CancellationToken);
+        await context.RespondAsync(reply, reply.GetType());
+    }
+}
+
+/// <summary>
+/// The prescription server's answer to each pharmacy request, the same whether the request came over the bus (the consumers
+/// above) or from the HTTP edge in the same process (<see cref="BusOptions.PharmacyRequests"/>): the use case's reply or
+/// refusal, or INTERNAL_ERROR for a defect. An outage is thrown, for the bus to retry or the edge to answer 503.
+/// </summary>
+internal sealed class PrescriptionRequestHandling(Receive.Handler receive, Return.Handler @return, Dispense.Handler dispense, AuditLog audit,
+    ILogger<PrescriptionRequestHandling> logger)
+{
+    public Task<object> ReceiveAsync(ReceivePrescription command, CancellationToken cancellationToken) =>
+        Answering.AnswerAsync(command.CorrelationId, AuditActions.Receive, command.PharmacyClientId, command.PrescriptionId,
+            () => receive.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
+
+    public Task<object> ReturnAsync(ReturnPrescription command, CancellationToken cancellationToken) =>
+        Answering.AnswerAsync(command.CorrelationId, AuditActions.Return, command.PharmacyClientId, command.PrescriptionId,
+            () => @return.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
+
+    public Task<object> DispenseAsync(RecordDispensing command, CancellationToken cancellationToken) =>
+        Answering.AnswerAsync(command.CorrelationId, AuditActions.Dispense, command.PharmacyClientId, command.PrescriptionId,
+            () => dispense.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
 }
 
 /// <summary>
@@ -40,15 +67,15 @@ internal sealed class RecordDispensingConsumer(Dispense.Handler handler, AuditLo
 /// </summary>
 internal static class Answering
 {
-    public static async Task AnswerAsync(ConsumeContext context, Guid correlationId, string action, string pharmacyClientId, string prescriptionId,
-        Func<Task<object>> handle, AuditLog audit, ILogger logger)
+    public static async Task<object> AnswerAsync(Guid correlationId, string action, string pharmacyClientId, string prescriptionId,
+        Func<Task<object>> handle, AuditLog audit, ILogger logger, CancellationToken cancellationToken)
     {
         object reply;
         try
         {
             reply = await handle();
         }
-        catch (Exception e) when (!Outages.Is(e) && !(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+        catch (Exception e) when (!Outages.Is(e) && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             logger.LogError("{Action} failed with a defect: {Exception}; correlation {CorrelationId}", action, ExceptionSummary.Of(e), correlationId);
             var refusal = ProcessedMessages.Refusal(correlationId, new DomainException(ErrorCodes.InternalError,
@@ -65,7 +92,7 @@ internal static class Answering
             }
             reply = refusal;
         }
-        await context.RespondAsync(reply, reply.GetType());
+        return reply;
     }
 }
 

@@ -90,39 +90,21 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         using var working = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = RenewAsync(rows.Select(r => r.Id).ToList(), working);
 
+        // The batch is published concurrently: each publish waits for the broker's confirm, which for a quorum queue is a disk
+        // write on the broker, so one at a time the relay would publish a few dozen events a second. Consumers never relied on
+        // the order between events (competing consumers take them in any order; the notebook sync catches up earlier ones).
         // Published rows are marked together, one commit per batch. A crash between publishing and marking republishes them:
-        // consumers record processed message ids, so that changes nothing.
+        // consumers record processed message ids, so that changes nothing. A row whose publish failed is kept for a retry after
+        // a pause, by this or another relay.
         var published = new List<long>(rows.Count);
+        var failed = new List<(long Id, string Error)>();
         try
         {
-            foreach (var row in rows)
+            var outcomes = await Task.WhenAll(rows.Select(row => PublishAsync(row, working.Token)));
+            foreach (var (row, error) in rows.Zip(outcomes))
             {
-                var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
-                    ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
-                var message = JsonSerializer.Deserialize(row.Payload, type)!;
-                using var trace = DomainTraces.StartPublish(row.TraceParent, type.Name);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(working.Token);
-                timeout.CancelAfter(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await bus.Publish(message, type, context =>
-                    {
-                        context.MessageId = Guid.Parse(row.MessageId);
-                        if (Guid.TryParse(row.CorrelationId, out var correlation)) context.CorrelationId = correlation;
-                    }, timeout.Token);
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // Keep the row and release the rest of the batch; this or another relay tries again after a pause.
-                    // Stopping here keeps the order.
-                    await working.CancelAsync();
-                    await MarkAsync("UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
-                        new { id = row.Id, error = ExceptionSummary.Of(e) }, cancellationToken);
-                    await MarkAsync($"UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
-                        new { ids = rows.Where(r => r.Id > row.Id).Select(r => r.Id).ToList() }, cancellationToken);
-                    throw;
-                }
-                published.Add(row.Id);
+                if (error is null) published.Add(row.Id);
+                else failed.Add((row.Id, error));
             }
         }
         finally
@@ -133,7 +115,38 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
                 await MarkAsync($"UPDATE outbox SET published_at = @now, claimed_by = NULL, last_error = NULL WHERE {database.Dialect.InList("id", "@ids")} AND claimed_by = @me",
                     new { ids = published }, CancellationToken.None);
         }
+        if (failed.Count > 0)
+        {
+            foreach (var (id, error) in failed)
+                await MarkAsync("UPDATE outbox SET claimed_until = @retryAt, last_error = @error WHERE id = @id AND claimed_by = @me",
+                    new { id, error }, cancellationToken);
+            throw new OutboxPublishException($"{failed.Count} of {rows.Count} event(s) could not be published: {failed[0].Error}");
+        }
         return published.Count;
+    }
+
+    /// <summary>Publishes one row's event; null when the broker confirmed it, else what went wrong (type and place, never the message).</summary>
+    private async Task<string?> PublishAsync(OutboxRow row, CancellationToken working)
+    {
+        try
+        {
+            var type = typeof(PrescriptionRegistered).Assembly.GetType(row.MessageType)
+                ?? throw new InvalidOperationException($"Unknown message type {row.MessageType}");
+            var message = JsonSerializer.Deserialize(row.Payload, type)!;
+            using var trace = DomainTraces.StartPublish(row.TraceParent, type.Name);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(working);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await bus.Publish(message, type, context =>
+            {
+                context.MessageId = Guid.Parse(row.MessageId);
+                if (Guid.TryParse(row.CorrelationId, out var correlation)) context.CorrelationId = correlation;
+            }, timeout.Token);
+            return null;
+        }
+        catch (Exception e) when (!working.IsCancellationRequested || e is not OperationCanceledException)
+        {
+            return ExceptionSummary.Of(e);
+        }
     }
 
     /// <summary>Extends this relay's claim on <paramref name="ids"/> until <paramref name="working"/> ends; cancels it when renewing fails.</summary>
@@ -172,3 +185,6 @@ public sealed class OutboxRelay(Database database, IBus bus, TimeProvider time, 
         await database.ExecuteWriteAsync(sql, values, cancellationToken);
     }
 }
+
+/// <summary>Some events of a batch could not be published; they stay in the outbox for a later attempt.</summary>
+public sealed class OutboxPublishException(string message) : Exception(message);

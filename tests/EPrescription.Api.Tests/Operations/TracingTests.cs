@@ -23,7 +23,8 @@ public sealed class TracingTests(DatabaseProvider provider) : NotebookScenario(p
     [OneTimeSetUp]
     public async Task StartATracedServiceAsync()
     {
-        _traced = await ApiFixture.StartInstanceAsync(Provider, "_traces", reset: true, ["--Telemetry:Tracing:Enabled=true"], builder =>
+        // Pharmacy requests over the bus, as from an API-only process: the trace then crosses the bus request as well.
+        _traced = await ApiFixture.StartInstanceAsync(Provider, "_traces", reset: true, ["--Telemetry:Tracing:Enabled=true", "--Bus:PharmacyRequests=Bus"], builder =>
             builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans)));
     }
 
