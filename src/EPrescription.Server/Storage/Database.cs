@@ -18,7 +18,12 @@ public sealed class Database
     public Database(DatabaseProvider provider, string connectionString)
     {
         Dialect = SqlDialect.For(provider);
-        ConnectionString = provider == DatabaseProvider.Sqlite ? PrepareSqlite(connectionString) : connectionString;
+        ConnectionString = provider switch
+        {
+            DatabaseProvider.Sqlite => PrepareSqlite(connectionString),
+            DatabaseProvider.PostgreSql => PreparePostgres(connectionString),
+            _ => connectionString,
+        };
     }
 
     public SqlDialect Dialect { get; }
@@ -35,16 +40,21 @@ public sealed class Database
     {
         var connection = Dialect.CreateConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        if (Dialect.Provider == DatabaseProvider.Sqlite)
+        if (Dialect.Provider == DatabaseProvider.Sqlite && ((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle is { } handle
+            && !_configuredSqlite.TryGetValue(handle, out _))
         {
             // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of failing.
             // synchronous=NORMAL in WAL mode syncs at checkpoints, not at every commit: a killed process loses nothing
             // committed; an operating-system crash or power cut may lose the last commits (never corrupts). The embedded mode
-            // is for development and small sites; server mode uses PostgreSQL or SQL Server.
+            // is for development and small sites; server mode uses PostgreSQL or SQL Server. The settings belong to the
+            // underlying SQLite connection, which the pool hands out again: set once per connection, not on every open.
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            _configuredSqlite.AddOrUpdate(handle, handle);
         }
         return connection;
     }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, SQLitePCL.sqlite3> _configuredSqlite = new();
 
     /// <summary>Runs <paramref name="work"/> in one transaction: committed when it returns, rolled back when it throws.</summary>
     public Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
@@ -71,10 +81,11 @@ public sealed class Database
         // same file still meet the busy timeout.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var gate = Dialect.Provider == DatabaseProvider.Sqlite ? _sqliteWriteGate : null;
+        // Opening needs no write lock: done before queueing, so the one writer's turn is spent on its statements only.
+        await using var connection = await OpenAsync(cancellationToken);
         if (gate is not null) await gate.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
             // SQLite: take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading read locks.
             await using var transaction = Dialect.Provider == DatabaseProvider.Sqlite
                 ? await BeginImmediateAsync(connection, cancellationToken)
@@ -98,6 +109,22 @@ public sealed class Database
     {
         var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
         return await Task.FromResult<DbTransaction>(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false));
+    }
+
+    /// <summary>
+    /// Every request runs the same few statements, so Npgsql prepares them automatically (unless the connection string says
+    /// otherwise): PostgreSQL then parses and plans each once per connection instead of on every execution, which was as much
+    /// CPU as the service's own under load.
+    /// </summary>
+    private static string PreparePostgres(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare") && !builder.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 100;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return builder.ToString();
     }
 
     private static string PrepareSqlite(string connectionString)
