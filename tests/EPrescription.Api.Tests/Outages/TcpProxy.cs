@@ -31,11 +31,19 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <summary>The loopback port the service connects to instead of the server's.</summary>
     public int Port { get; }
 
-    /// <summary>Resets every connection and refuses new ones until <see cref="Restore"/>.</summary>
-    public void Cut()
+    /// <summary>
+    /// Resets every connection and refuses new ones until <see cref="Restore"/>; returns how many connections it reset (both
+    /// sides of each relayed connection), so a test can tell that its service really went through the proxy.
+    /// </summary>
+    public int Cut()
     {
         _cut = true;
-        foreach (var socket in _open.Keys) Reset(socket);
+        var reset = 0;
+        foreach (var socket in _open.Keys)
+        {
+            if (Reset(socket)) reset++;
+        }
+        return reset;
     }
 
     public void Restore() => _cut = false;
@@ -101,9 +109,9 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     /// <summary>Closes with a reset (RST), as a server process that went away leaves its peers.</summary>
-    private void Reset(Socket socket)
+    private bool Reset(Socket socket)
     {
-        _open.TryRemove(socket, out _);
+        var wasOpen = _open.TryRemove(socket, out _);
         try
         {
             socket.LingerState = new LingerOption(true, 0);
@@ -113,6 +121,7 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             // Already closed.
         }
+        return wasOpen;
     }
 
     public async ValueTask DisposeAsync()
