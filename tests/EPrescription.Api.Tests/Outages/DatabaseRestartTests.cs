@@ -37,37 +37,7 @@ public sealed class DatabaseRestartTests(DatabaseProvider provider, BusTransport
         await using var service = await StartBehindAsync(proxy);
         Api = service;
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var completed = 0;
-        var outageStarts = new TaskCompletionSource();
-
-        var outage = Task.Run(async () =>
-        {
-            await outageStarts.Task.WaitAsync(deadline.Token);
-            proxy.Cut();
-            try
-            {
-                await Task.Delay(Outage, deadline.Token);
-            }
-            finally
-            {
-                proxy.Restore();
-            }
-        });
-        try
-        {
-            await Parallel.ForEachAsync(Enumerable.Range(1, Lifecycles), new ParallelOptions { MaxDegreeOfParallelism = InParallel, CancellationToken = deadline.Token },
-                async (visit, cancellationToken) =>
-                {
-                    await LifecycleAsync(visit, cancellationToken);
-                    if (Interlocked.Increment(ref completed) == Lifecycles / 4) outageStarts.TrySetResult();
-                });
-            await outage;
-        }
-        finally
-        {
-            outageStarts.TrySetCanceled();
-            proxy.Restore();
-        }
+        await proxy.CutDuringAsync(Lifecycles, InParallel, Outage, LifecycleAsync, deadline.Token);
 
         TestContext.Out.WriteLine($"retried after 503: {_unavailable}, after no answer: {_unanswered}");
         Assert.That(_failures, Is.Empty, "answers that are neither success, 503 with Retry-After, nor no answer");

@@ -48,6 +48,48 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public void Restore() => _cut = false;
 
+    /// <summary>
+    /// Runs <paramref name="lifecycles"/> lifecycles, <paramref name="inParallel"/> at a time, and once a quarter of them are done
+    /// cuts this proxy for <paramref name="outage"/>, then restores it; the outage of the restart tests. Returns how many
+    /// connections the cut reset.
+    /// </summary>
+    public async Task<int> CutDuringAsync(int lifecycles, int inParallel, TimeSpan outage, Func<int, CancellationToken, Task> lifecycle,
+        CancellationToken deadline)
+    {
+        var completed = 0;
+        var cut = 0;
+        var outageStarts = new TaskCompletionSource();
+        var cutting = Task.Run(async () =>
+        {
+            await outageStarts.Task.WaitAsync(deadline);
+            cut = Cut();
+            try
+            {
+                await Task.Delay(outage, deadline);
+            }
+            finally
+            {
+                Restore();
+            }
+        });
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(1, lifecycles), new ParallelOptions { MaxDegreeOfParallelism = inParallel, CancellationToken = deadline },
+                async (visit, cancellationToken) =>
+                {
+                    await lifecycle(visit, cancellationToken);
+                    if (Interlocked.Increment(ref completed) == lifecycles / 4) outageStarts.TrySetResult();
+                });
+            await cutting;
+        }
+        finally
+        {
+            outageStarts.TrySetCanceled();
+            Restore();
+        }
+        return cut;
+    }
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)

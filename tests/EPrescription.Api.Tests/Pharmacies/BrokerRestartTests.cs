@@ -40,38 +40,7 @@ public sealed class BrokerRestartTests(DatabaseProvider provider, BusTransport t
         await using var service = await StartBehindAsync(proxy);
         Api = service;
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var completed = 0;
-        var cut = 0;
-        var outageStarts = new TaskCompletionSource();
-
-        var outage = Task.Run(async () =>
-        {
-            await outageStarts.Task.WaitAsync(deadline.Token);
-            cut = proxy.Cut();
-            try
-            {
-                await Task.Delay(Outage, deadline.Token);
-            }
-            finally
-            {
-                proxy.Restore();
-            }
-        });
-        try
-        {
-            await Parallel.ForEachAsync(Enumerable.Range(1, Lifecycles), new ParallelOptions { MaxDegreeOfParallelism = InParallel, CancellationToken = deadline.Token },
-                async (visit, cancellationToken) =>
-                {
-                    await LifecycleAsync(visit, cancellationToken);
-                    if (Interlocked.Increment(ref completed) == Lifecycles / 4) outageStarts.TrySetResult();
-                });
-            await outage;
-        }
-        finally
-        {
-            outageStarts.TrySetCanceled();
-            proxy.Restore();
-        }
+        var cut = await proxy.CutDuringAsync(Lifecycles, InParallel, Outage, LifecycleAsync, deadline.Token);
 
         TestContext.Out.WriteLine($"connections cut: {cut}, retried after 503: {_unavailable}, after no answer: {_unanswered}");
         // Without this the run could pass with the service not connected through the proxy at all.
