@@ -26,14 +26,6 @@ namespace EPrescription.LoadGenerator.Floor;
 /// </summary>
 internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
 {
-    private readonly Dictionary<string, Latencies> _latencies = new[]
-    {
-        Operations.Register, Operations.Receive, Operations.Dispense, Operations.RecordWritten, Operations.Lifecycle,
-    }.ToDictionary(o => o, _ => new Latencies(), StringComparer.Ordinal);
-    private readonly ErrorCounts _errors = new();
-    private long _completed;
-    private long _started;
-
     public async Task<Report> RunAsync()
     {
         var (connectionString, sqliteFolder) = FloorDatabase.ConnectionString(options);
@@ -81,85 +73,32 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
                 new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
         }
 
-        if (options.Warmup > TimeSpan.Zero)
-        {
-            var warmupClock = Stopwatch.StartNew();
-            await RunPhaseAsync("handler floor warm-up", options.Warmup, measured: false, steps, documents, pool);
-            var warmupRate = Interlocked.Read(ref _started) / warmupClock.Elapsed.TotalSeconds;
-            progress.WriteLine($"Handler floor warm-up: {warmupRate:0.0} lifecycles/s started.");
-            pool.TopUp(options.Pool ?? PrescriptionPool.TargetFor(warmupRate, options.Duration, options.Clients, 5000), progress);
-        }
-
-        Interlocked.Exchange(ref _completed, 0);
-        Interlocked.Exchange(ref _started, 0);
-        var startedAt = DateTime.UtcNow;
-        var clock = Stopwatch.StartNew();
-        await RunPhaseAsync("handler floor", options.Duration, measured: true, steps, documents, pool);
-        var window = clock.Elapsed;
-        var completed = Interlocked.Read(ref _completed);
-        return new Report(Report.HandlerFloorKind, $"{options.Provider}", options.Clients, Environment.ProcessorCount, startedAt,
-            Math.Round(window.TotalSeconds, 2), completed, Math.Round(completed / window.TotalSeconds, 1),
-            _latencies.ToDictionary(l => l.Key, l => l.Value.Summarise()), _errors.Total, _errors.Snapshot(), 0, pool.Exhausted, null);
+        return await new FloorPhases(options, progress, Report.HandlerFloorKind, "handler floor").RunAsync(pool,
+            (prescription, lap) => LifecycleAsync(steps, documents, prescription, lap),
+            e => e switch
+            {
+                DomainException refusal => refusal.Code,
+                System.Data.Common.DbException database => "database: " + database.GetType().Name,
+                _ => null,
+            });
     }
 
-    private async Task RunPhaseAsync(string phase, TimeSpan length, bool measured, Steps steps, LifecycleDocuments documents, PrescriptionPool pool)
+    private static async Task LifecycleAsync(Steps steps, LifecycleDocuments documents, SignedPrescription prescription, Lap lap)
     {
-        var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
-        using var phaseOver = new CancellationTokenSource();
-        var report = new Progress(progress, () => Interlocked.Read(ref _completed), () => _errors.Total, null, null)
-            .RunAsync(phase, length, phaseOver.Token);
-        var workers = Enumerable.Range(0, options.Clients).Select(_ => Task.Run(() => WorkAsync(end, measured, steps, documents, pool))).ToList();
-        await Task.WhenAll(workers);
-        await phaseOver.CancelAsync();
-        await report;
-    }
+        var correlation = Guid.NewGuid();
+        var registered = (await steps.Register.HandleAsync(
+            new Register.Request(prescription.DocumentBase64, prescription.SignatureBase64, null, null), Callers.Clinic(correlation), null)).Response;
 
-    private async Task WorkAsync(long end, bool measured, Steps steps, LifecycleDocuments documents, PrescriptionPool pool)
-    {
-        while (Stopwatch.GetTimestamp() < end)
-        {
-            if (!pool.TryTake(out var prescription)) return;
-            Interlocked.Increment(ref _started);
-            var step = Operations.Register;
-            try
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                var correlation = Guid.NewGuid();
-                var registered = (await steps.Register.HandleAsync(
-                    new Register.Request(prescription.DocumentBase64, prescription.SignatureBase64, null, null), Callers.Clinic(correlation), null)).Response;
-                var t1 = Stopwatch.GetTimestamp();
+        lap.Next(Operations.Receive);
+        Expect<PrescriptionHandedOver>(await steps.Receive.HandleAsync(
+            new ReceivePrescription(Guid.NewGuid(), correlation, registered.PrescriptionId, registered.ExchangeCode, DevClients.Pharmacy.Id)));
 
-                step = Operations.Receive;
-                Expect<PrescriptionHandedOver>(await steps.Receive.HandleAsync(
-                    new ReceivePrescription(Guid.NewGuid(), correlation, registered.PrescriptionId, registered.ExchangeCode, DevClients.Pharmacy.Id)));
-                var t2 = Stopwatch.GetTimestamp();
+        lap.Next(Operations.Dispense);
+        var accepted = Expect<DispensingAccepted>(await steps.Dispense.HandleAsync(new RecordDispensing(
+            Guid.NewGuid(), correlation, registered.PrescriptionId, DevClients.Pharmacy.Id, [], documents.SignedDispensing, false, null)));
 
-                step = Operations.Dispense;
-                var accepted = Expect<DispensingAccepted>(await steps.Dispense.HandleAsync(new RecordDispensing(
-                    Guid.NewGuid(), correlation, registered.PrescriptionId, DevClients.Pharmacy.Id, [], documents.SignedDispensing, false, null)));
-                var t3 = Stopwatch.GetTimestamp();
-
-                step = Operations.RecordWritten;
-                await WriteRecordAsync(steps, accepted.DispensingId);
-                var t4 = Stopwatch.GetTimestamp();
-
-                Interlocked.Increment(ref _completed);
-                if (!measured) continue;
-                _latencies[Operations.Register].Add(t0, t1);
-                _latencies[Operations.Receive].Add(t1, t2);
-                _latencies[Operations.Dispense].Add(t2, t3);
-                _latencies[Operations.RecordWritten].Add(t3, t4);
-                _latencies[Operations.Lifecycle].Add(t0, t4);
-            }
-            catch (DomainException e)
-            {
-                _errors.Add(measured ? step : "(warm-up) " + step, e.Code);
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                _errors.Add(measured ? step : "(warm-up) " + step, "database: " + e.GetType().Name);
-            }
-        }
+        lap.Next(Operations.RecordWritten);
+        await WriteRecordAsync(steps, accepted.DispensingId);
     }
 
     /// <summary>What DispensingRecordedConsumer does with the event: the record for every linked app, once, in one transaction.</summary>

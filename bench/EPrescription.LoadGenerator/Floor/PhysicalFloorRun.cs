@@ -13,7 +13,7 @@ namespace EPrescription.LoadGenerator.Floor;
 
 /// <summary>
 /// The physical floor (SPEC §9): per lifecycle, exactly the work nothing can take away — the two BouncyCastle signature
-/// verifications of the signed documents and the rows the design must make durable, written as raw SQL on an open connection,
+/// verifications of the signed documents and the rows the design must make durable, written as raw SQL on a pooled connection,
 /// one commit per step a client waits for. No HTTP, no bus, no use-case code, no JSON, no parsing of the JAHIS documents.
 /// <list type="number">
 /// <item>register: verify the prescriber's detached CMS; commit the prescription row, its history row and its audit row;</item>
@@ -29,14 +29,7 @@ namespace EPrescription.LoadGenerator.Floor;
 /// </summary>
 internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress)
 {
-    private readonly Dictionary<string, Latencies> _latencies = new[]
-    {
-        Operations.Register, Operations.Receive, Operations.Dispense, Operations.RecordWritten, Operations.Lifecycle,
-    }.ToDictionary(o => o, _ => new Latencies(), StringComparer.Ordinal);
-    private readonly ErrorCounts _errors = new();
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
-    private long _completed;
-    private long _started;
 
     // What the service stores beside the documents, at their usual length: a parsed prescription and a verification summary.
     private static readonly string Parsed = new('p', 2_400);
@@ -87,158 +80,100 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
         var pool = new PrescriptionPool(documents);
         pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
-        if (options.Warmup > TimeSpan.Zero)
-        {
-            var warmupClock = Stopwatch.StartNew();
-            await RunPhaseAsync("physical floor warm-up", options.Warmup, measured: false, database, documents, pool);
-            var warmupRate = Interlocked.Read(ref _started) / warmupClock.Elapsed.TotalSeconds;
-            progress.WriteLine($"Physical floor warm-up: {warmupRate:0.0} lifecycles/s started.");
-            pool.TopUp(options.Pool ?? PrescriptionPool.TargetFor(warmupRate, options.Duration, options.Clients, 5000), progress);
-        }
-
-        Interlocked.Exchange(ref _completed, 0);
-        Interlocked.Exchange(ref _started, 0);
-        var startedAt = DateTime.UtcNow;
-        var clock = Stopwatch.StartNew();
-        await RunPhaseAsync("physical floor", options.Duration, measured: true, database, documents, pool);
-        var window = clock.Elapsed;
-        var completed = Interlocked.Read(ref _completed);
-        return new Report(Report.PhysicalFloorKind, $"{options.Provider}", options.Clients, Environment.ProcessorCount, startedAt,
-            Math.Round(window.TotalSeconds, 2), completed, Math.Round(completed / window.TotalSeconds, 1),
-            _latencies.ToDictionary(l => l.Key, l => l.Value.Summarise()), _errors.Total, _errors.Snapshot(), 0, pool.Exhausted, null);
+        return await new FloorPhases(options, progress, Report.PhysicalFloorKind, "physical floor").RunAsync(pool,
+            (prescription, lap) => LifecycleAsync(database, documents, prescription, lap),
+            e => e is DbException database ? "database: " + database.GetType().Name : null);
     }
 
-    private async Task RunPhaseAsync(string phase, TimeSpan length, bool measured, Database database, LifecycleDocuments documents, PrescriptionPool pool)
+    private async Task LifecycleAsync(Database database, LifecycleDocuments documents, SignedPrescription prescription, Lap lap)
     {
-        var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
-        using var phaseOver = new CancellationTokenSource();
-        var report = new Progress(progress, () => Interlocked.Read(ref _completed), () => _errors.Total, null, null)
-            .RunAsync(phase, length, phaseOver.Token);
-        var workers = Enumerable.Range(0, options.Clients)
-            .Select(_ => Task.Run(() => WorkAsync(end, measured, database, documents, pool))).ToList();
-        await Task.WhenAll(workers);
-        await phaseOver.CancelAsync();
-        await report;
-    }
-
-    private async Task WorkAsync(long end, bool measured, Database database, LifecycleDocuments documents, PrescriptionPool pool)
-    {
-        // One open connection per worker, as a connection pool would hand out; SQLite's pragmas are set once here.
+        // A connection from the pool, as a request gets one; SQLite's settings are made once per pooled connection.
         await using var connection = await database.OpenAsync();
         var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
-        while (Stopwatch.GetTimestamp() < end)
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
+        var now = DateTime.UtcNow;
+        var today = DateOnly.FromDateTime(now);
+
+        var document = Convert.FromBase64String(prescription.DocumentBase64);
+        var signature = Convert.FromBase64String(prescription.SignatureBase64);
+        Verify(new CmsSignedData(new CmsProcessableByteArray(document), signature));
+        await CommitAsync(connection, sqlite, async transaction =>
         {
-            if (!pool.TryTake(out var prescription)) return;
-            Interlocked.Increment(ref _started);
-            var step = Operations.Register;
-            try
-            {
-                var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
-                var now = DateTime.UtcNow;
-                var today = DateOnly.FromDateTime(now);
-                var t0 = Stopwatch.GetTimestamp();
-
-                var document = Convert.FromBase64String(prescription.DocumentBase64);
-                var signature = Convert.FromBase64String(prescription.SignatureBase64);
-                Verify(new CmsSignedData(new CmsProcessableByteArray(document), signature));
-                await CommitAsync(connection, sqlite, async transaction =>
-                {
-                    await ExecuteAsync(connection, transaction,
-                        """
-                        INSERT INTO prescriptions (id, clinic_client_id, institution_code, exchange_code, status, issued_on, expires_on,
-                            document, document_encoding, signature, signature_detached, content_hash, parsed, verification, patient_key,
-                            registered_at, updated_at)
-                        VALUES (@id, @clinic, @institution, '123456', 'registered', @today, @today, @document, 'shift_jis', @signature,
-                            @detached, @hash, @parsed, @verification, @patient, @now, @now)
-                        """,
-                        ("id", id), ("clinic", DevClients.Clinic.Id), ("institution", DevClients.Clinic.InstitutionCode), ("today", today),
-                        ("document", document), ("signature", signature), ("detached", true),
-                        ("hash", Convert.ToHexString(SHA256.HashData(signature))), ("parsed", Parsed), ("verification", Verification),
-                        ("patient", "patient-key"), ("now", now));
-                    await HistoryAndAuditAsync(connection, transaction, id, "register", null, "registered", DevClients.Clinic.Id, "clinic", now);
-                });
-                var t1 = Stopwatch.GetTimestamp();
-
-                step = Operations.Receive;
-                await CommitAsync(connection, sqlite, async transaction =>
-                {
-                    var changed = await ExecuteAsync(connection, transaction,
-                        """
-                        UPDATE prescriptions SET status = 'received', holder_client_id = @pharmacy, updated_at = @now, row_version = row_version + 1
-                        WHERE id = @id AND row_version = 1
-                        """,
-                        ("pharmacy", DevClients.Pharmacy.Id), ("now", now), ("id", id));
-                    if (changed != 1) throw new InvalidOperationException("receive changed no row");
-                    await HistoryAndAuditAsync(connection, transaction, id, "receive", "registered", "received", DevClients.Pharmacy.Id, "pharmacy", now);
-                });
-                var t2 = Stopwatch.GetTimestamp();
-
-                step = Operations.Dispense;
-                var dispensing = new CmsSignedData(documents.SignedDispensing);
-                Verify(dispensing);
-                using var buffer = new MemoryStream();
-                dispensing.SignedContent.Write(buffer);
-                var content = buffer.ToArray();
-                var dispensingId = "dsp_" + id;
-                await CommitAsync(connection, sqlite, async transaction =>
-                {
-                    await ExecuteAsync(connection, transaction,
-                        """
-                        INSERT INTO dispensings (id, prescription_id, pharmacy_client_id, patient_key, dispensed_on, document, signature,
-                            signature_detached, verification, substitutions, recorded_at)
-                        VALUES (@dispensing, @id, @pharmacy, 'patient-key', @today, @content, @signature, @detached, @verification, '[]', @now)
-                        """,
-                        ("dispensing", dispensingId), ("id", id), ("pharmacy", DevClients.Pharmacy.Id), ("today", today),
-                        ("content", content), ("signature", documents.SignedDispensing), ("detached", false), ("verification", Verification), ("now", now));
-                    var changed = await ExecuteAsync(connection, transaction,
-                        """
-                        UPDATE prescriptions SET status = 'dispensed', updated_at = @now, row_version = row_version + 1
-                        WHERE id = @id AND row_version = 2
-                        """,
-                        ("now", now), ("id", id));
-                    if (changed != 1) throw new InvalidOperationException("dispense changed no row");
-                    await HistoryAndAuditAsync(connection, transaction, id, "dispense", "received", "dispensed", DevClients.Pharmacy.Id, "pharmacy", now);
-                    await ExecuteAsync(connection, transaction,
-                        """
-                        INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at)
-                        VALUES (@message, 'DispensingRecorded', @payload, @message, @now)
-                        """,
-                        ("message", Guid.NewGuid().ToString()), ("payload", Verification), ("now", now));
-                });
-                var t3 = Stopwatch.GetTimestamp();
-
-                step = Operations.RecordWritten;
-                await CommitAsync(connection, sqlite, async transaction =>
-                {
-                    await ExecuteAsync(connection, transaction,
-                        """
-                        INSERT INTO processed_messages (consumer, message_id, processed_at) VALUES ('notebook-sync', @message, @now)
-                        """,
-                        ("message", Guid.NewGuid().ToString()), ("now", now));
-                    await ExecuteAsync(connection, transaction,
-                        """
-                        INSERT INTO notebook_records (id, app_client_id, link_id, patient_key, dispensing_id, dispensing_sequence, prescription_id,
-                            dispensed_on, document, created_at)
-                        SELECT @record, @app, @link, 'patient-key', d.id, d.sequence, @id, @today, @content, @now FROM dispensings d WHERE d.id = @dispensing
-                        """,
-                        ("record", "nbr_" + id), ("app", DevClients.NotebookApp.Id), ("link", LinkId), ("dispensing", dispensingId),
-                        ("id", id), ("today", today), ("content", content), ("now", now));
-                });
-                var t4 = Stopwatch.GetTimestamp();
-
-                Interlocked.Increment(ref _completed);
-                if (!measured) continue;
-                _latencies[Operations.Register].Add(t0, t1);
-                _latencies[Operations.Receive].Add(t1, t2);
-                _latencies[Operations.Dispense].Add(t2, t3);
-                _latencies[Operations.RecordWritten].Add(t3, t4);
-                _latencies[Operations.Lifecycle].Add(t0, t4);
-            }
-            catch (DbException e)
-            {
-                _errors.Add(measured ? step : "(warm-up) " + step, "database: " + e.GetType().Name);
-            }
-        }
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO prescriptions (id, clinic_client_id, institution_code, exchange_code, status, issued_on, expires_on,
+                    document, document_encoding, signature, signature_detached, content_hash, parsed, verification, patient_key,
+                    registered_at, updated_at)
+                VALUES (@id, @clinic, @institution, '123456', 'registered', @today, @today, @document, 'shift_jis', @signature,
+                    @detached, @hash, @parsed, @verification, @patient, @now, @now)
+                """,
+                ("id", id), ("clinic", DevClients.Clinic.Id), ("institution", DevClients.Clinic.InstitutionCode), ("today", today),
+                ("document", document), ("signature", signature), ("detached", true),
+                ("hash", Convert.ToHexString(SHA256.HashData(signature))), ("parsed", Parsed), ("verification", Verification),
+                ("patient", "patient-key"), ("now", now));
+            await HistoryAndAuditAsync(connection, transaction, id, "register", null, "registered", DevClients.Clinic.Id, "clinic", now);
+        });
+        lap.Next(Operations.Receive);
+        await CommitAsync(connection, sqlite, async transaction =>
+        {
+            var changed = await ExecuteAsync(connection, transaction,
+                """
+                UPDATE prescriptions SET status = 'received', holder_client_id = @pharmacy, updated_at = @now, row_version = row_version + 1
+                WHERE id = @id AND row_version = 1
+                """,
+                ("pharmacy", DevClients.Pharmacy.Id), ("now", now), ("id", id));
+            if (changed != 1) throw new InvalidOperationException("receive changed no row");
+            await HistoryAndAuditAsync(connection, transaction, id, "receive", "registered", "received", DevClients.Pharmacy.Id, "pharmacy", now);
+        });
+        lap.Next(Operations.Dispense);
+        var dispensing = new CmsSignedData(documents.SignedDispensing);
+        Verify(dispensing);
+        using var buffer = new MemoryStream();
+        dispensing.SignedContent.Write(buffer);
+        var content = buffer.ToArray();
+        var dispensingId = "dsp_" + id;
+        await CommitAsync(connection, sqlite, async transaction =>
+        {
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO dispensings (id, prescription_id, pharmacy_client_id, patient_key, dispensed_on, document, signature,
+                    signature_detached, verification, substitutions, recorded_at)
+                VALUES (@dispensing, @id, @pharmacy, 'patient-key', @today, @content, @signature, @detached, @verification, '[]', @now)
+                """,
+                ("dispensing", dispensingId), ("id", id), ("pharmacy", DevClients.Pharmacy.Id), ("today", today),
+                ("content", content), ("signature", documents.SignedDispensing), ("detached", false), ("verification", Verification), ("now", now));
+            var changed = await ExecuteAsync(connection, transaction,
+                """
+                UPDATE prescriptions SET status = 'dispensed', updated_at = @now, row_version = row_version + 1
+                WHERE id = @id AND row_version = 2
+                """,
+                ("now", now), ("id", id));
+            if (changed != 1) throw new InvalidOperationException("dispense changed no row");
+            await HistoryAndAuditAsync(connection, transaction, id, "dispense", "received", "dispensed", DevClients.Pharmacy.Id, "pharmacy", now);
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at)
+                VALUES (@message, 'DispensingRecorded', @payload, @message, @now)
+                """,
+                ("message", Guid.NewGuid().ToString()), ("payload", Verification), ("now", now));
+        });
+        lap.Next(Operations.RecordWritten);
+        await CommitAsync(connection, sqlite, async transaction =>
+        {
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO processed_messages (consumer, message_id, processed_at) VALUES ('notebook-sync', @message, @now)
+                """,
+                ("message", Guid.NewGuid().ToString()), ("now", now));
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO notebook_records (id, app_client_id, link_id, patient_key, dispensing_id, dispensing_sequence, prescription_id,
+                    dispensed_on, document, created_at)
+                SELECT @record, @app, @link, 'patient-key', d.id, d.sequence, @id, @today, @content, @now FROM dispensings d WHERE d.id = @dispensing
+                """,
+                ("record", "nbr_" + id), ("app", DevClients.NotebookApp.Id), ("link", LinkId), ("dispensing", dispensingId),
+                ("id", id), ("today", today), ("content", content), ("now", now));
+        });
     }
 
     /// <summary>
