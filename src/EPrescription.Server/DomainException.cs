@@ -51,6 +51,8 @@ public static class ErrorCodes
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     /// <summary>The client sent more than its role's rate limit (with Retry-After).</summary>
     public const string RateLimited = "RATE_LIMITED";
+    /// <summary>A refill's next use asked for before its window opens (409, with the window).</summary>
+    public const string NotYetDue = "NOT_YET_DUE";
 
     /// <summary>
     /// The HTTP status of each code. The audit log records it beside the code, also for requests the prescription server
@@ -64,7 +66,7 @@ public static class ErrorCodes
         [AlreadyDispensed] = 409, [Cancelled] = 409, [NotHeld] = 409, [Expired] = 410, [TooManyAttempts] = 429,
         [IdempotencyConflict] = 409, [DispensingMismatch] = 422, [PayloadTooLarge] = 413, [UnsupportedMediaType] = 415,
         [NotFound] = 404, [MethodNotAllowed] = 405, [InternalError] = 500, [ServiceUnavailable] = 503,
-        [RateLimited] = 429,
+        [RateLimited] = 429, [NotYetDue] = 409,
     };
 
     /// <summary>The HTTP status a refusal with <paramref name="code"/> answers with (400 for a code without its own).</summary>

@@ -38,10 +38,10 @@ internal sealed class PrescriptionRow
     public PrescriptionStatus StatusValue => Statuses.Parse(Status);
 }
 
-/// <summary>How statuses are written in the database and the API: lower-case words.</summary>
+/// <summary>How statuses are written in the database and the API: lower-case words, "awaiting-refill" hyphenated.</summary>
 public static class Statuses
 {
-    public static string Name(PrescriptionStatus status) => status.ToString().ToLowerInvariant();
+    public static string Name(PrescriptionStatus status) => status == PrescriptionStatus.AwaitingRefill ? "awaiting-refill" : status.ToString().ToLowerInvariant();
 
-    public static PrescriptionStatus Parse(string value) => Enum.Parse<PrescriptionStatus>(value, ignoreCase: true);
+    public static PrescriptionStatus Parse(string value) => Enum.Parse<PrescriptionStatus>(value.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);
 }
