@@ -125,9 +125,9 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
     private static class Callers
     {
         public static Caller Clinic(Guid? correlation = null) =>
-            new(DevClients.Clinic.Id, "clinic", DevClients.Clinic.Name, DevClients.Clinic.InstitutionCode, correlation ?? Guid.NewGuid());
+            new(DevClients.Clinic.Id, ClientRole.Clinic, DevClients.Clinic.Name, DevClients.Clinic.InstitutionCode, correlation ?? Guid.NewGuid());
 
         public static Caller NotebookApp() =>
-            new(DevClients.NotebookApp.Id, "notebook-app", DevClients.NotebookApp.Name, null, Guid.NewGuid());
+            new(DevClients.NotebookApp.Id, ClientRole.NotebookApp, DevClients.NotebookApp.Name, null, Guid.NewGuid());
     }
 }

@@ -1,3 +1,4 @@
+using EPrescription.Server.Clients;
 using EPrescription.Server;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Failures;
@@ -49,7 +50,7 @@ public sealed class AuditAndProblems(AuditLog audit, ILogger<AuditAndProblems> l
             var client = http.Client();
             try
             {
-                await audit.WriteAsync(client?.Client.Id, client?.ToCaller().Role, action.Name, PrescriptionIdFor(http, result), outcome, status,
+                await audit.WriteAsync(client?.Client.Id, client?.Client.Role.Name(), action.Name, PrescriptionIdFor(http, result), outcome, status,
                     Correlation.Of(http).ToString(), CancellationToken.None);
             }
             catch (Exception e) when (Outages.Is(e) && status == StatusCodes.Status503ServiceUnavailable)

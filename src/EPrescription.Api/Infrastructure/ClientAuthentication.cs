@@ -6,7 +6,7 @@ namespace EPrescription.Api.Infrastructure;
 /// <summary>The client a request was authenticated as, kept on the HttpContext for the endpoint and the audit log.</summary>
 public sealed record AuthenticatedClient(Client Client, Guid CorrelationId)
 {
-    public Caller ToCaller() => new(Client.Id, Client.Role.Name(), Client.Name, Client.InstitutionCode?.Value, CorrelationId);
+    public Caller ToCaller() => new(Client.Id, Client.Role, Client.Name, Client.InstitutionCode?.Value, CorrelationId);
 }
 
 /// <summary>Endpoint metadata: the roles an endpoint admits.</summary>

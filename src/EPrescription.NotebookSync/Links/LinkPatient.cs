@@ -60,13 +60,15 @@ public static class LinkPatient
                     link = await connection.QuerySingleAsync<LinkRow>(RecordWriter.SelectLinks + " WHERE l.id = @linkId", new { linkId }, transaction);
                 }
 
-                // The linking prescription's own dispensing, if it came before the link and the app has no record of it yet.
-                var dispensing = await connection.QuerySingleOrDefaultAsync<DispensingSource>(
+                // The linking prescription's own dispensings (every part and every use of a refill), if they came before the link
+                // and the app has no record of them yet, in dispensing order.
+                var dispensings = (await connection.QueryAsync<DispensingSource>(
                     DispensingSource.Select +
-                    " WHERE d.prescription_id = @prescription AND NOT EXISTS (SELECT 1 FROM notebook_records r WHERE r.app_client_id = @app AND r.dispensing_id = d.id)",
-                    new { prescription = row.Id, app = app.ClientId }, transaction);
-                if (dispensing is not null) await records.AddAsync(connection, transaction, link, dispensing);
-                return new Response(link.Id, created, dispensing is null ? 0 : 1);
+                    " WHERE d.prescription_id = @prescription AND NOT EXISTS (SELECT 1 FROM notebook_records r WHERE r.app_client_id = @app AND r.dispensing_id = d.id)" +
+                    " ORDER BY d.sequence",
+                    new { prescription = row.Id, app = app.ClientId }, transaction)).ToList();
+                foreach (var dispensing in dispensings) await records.AddAsync(connection, transaction, link, dispensing);
+                return new Response(link.Id, created, dispensings.Count);
             }, cancellationToken);
 
             return response ?? throw refusal!;

@@ -3,6 +3,7 @@ using Dapper;
 using EPrescription.Formats.Prescriptions;
 using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
+using EPrescription.Server.Prescriptions;
 
 namespace EPrescription.NotebookSync.Records;
 
@@ -60,7 +61,7 @@ internal sealed class RecordWriter(TimeProvider time)
     public async Task AddAsync(DbConnection connection, DbTransaction transaction, LinkRow link, DispensingSource dispensing)
     {
         var prescription = PrescriptionReader.Read(JahisReader.Read(dispensing.PrescriptionDocument,
-            dispensing.PrescriptionEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
+            StoredEncodings.Parse(dispensing.PrescriptionEncoding)));
         // Dispensing documents are stored as the pharmacy sent them; the reader detects their encoding.
         var document = DispensingRecordDocument.Build(prescription, JahisReader.Read(dispensing.Document));
         var now = time.GetUtcNow().UtcDateTime;

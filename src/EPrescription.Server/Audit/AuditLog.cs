@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using EPrescription.Server.Clients;
 using EPrescription.Server.Storage;
 
 namespace EPrescription.Server.Audit;
@@ -29,6 +30,8 @@ public static class AuditActions
     public const string Return = "prescription.return";
     public const string Dispense = "prescription.dispense";
     public const string NotebookLink = "notebook.link";
+    /// <summary>The service found a prescription past its last valid date (the sweeper, or a read that came first).</summary>
+    public const string Expire = "prescription.expire";
 }
 
 /// <summary>
@@ -53,10 +56,19 @@ public sealed class AuditLog(Database database, TimeProvider time)
         connection.ExecuteAsync(Insert,
             new
             {
-                at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode,
+                at, clientId = caller.ClientId, clientRole = caller.Role.Name(), action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode,
                 correlationId = caller.CorrelationId.ToString(),
             },
             transaction);
+
+    /// <summary>The entry of a change as one statement of the change's <see cref="WriteBatch"/>; no caller for the service's own changes.</summary>
+    public static void Add(WriteBatch batch, DateTime at, Caller? caller, string action, string? prescriptionId, string outcome, int statusCode,
+        Guid correlationId) =>
+        batch.Add(Insert, new
+        {
+            at, clientId = caller?.ClientId, clientRole = caller?.Role.Name(), action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome,
+            statusCode, correlationId = correlationId.ToString(),
+        });
 
     /// <summary>
     /// The prescription an entry is about, as the audit query finds it: the canonical ID when the text is one (any case, with

@@ -82,6 +82,14 @@ public static class MedicationLines
     public static IReadOnlyList<CheckedDrug> ToCheck(NotebookDocument dispensing, Prescription? prescription) =>
         dispensing.DispensingBlocks.FirstOrDefault() is { } block ? [.. DispensedDrugs(block, prescription).Select(d => d.Checked)] : [];
 
+    /// <summary>
+    /// The supply days of a dispensing for a refill's next use (SPEC §3): the longest of its 内服 RPs, 0 when it has none.
+    /// </summary>
+    public static int InternalSupplyDays(NotebookDocument dispensing, Prescription? prescription) =>
+        dispensing.DispensingBlocks.FirstOrDefault() is { } block
+            ? DispensedDrugs(block, prescription).Where(d => d.Checked.Route == MedicationRoute.Internal).Select(d => d.SupplyDays).DefaultIfEmpty(0).Max()
+            : 0;
+
     private sealed record Drug(CheckedDrug Checked, string? Name, string? Code, int SupplyDays);
 
     private static IEnumerable<Drug> PrescribedDrugs(Prescription prescription)

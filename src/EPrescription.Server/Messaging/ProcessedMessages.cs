@@ -29,7 +29,7 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
     /// whatever the work wrote before refusing.
     /// </summary>
     public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Caller caller, string action, string prescriptionId,
-        Func<DbConnection, DbTransaction, Task<object>> work, CancellationToken cancellationToken = default)
+        Func<DbConnection, DbTransaction, WriteBatch, Task<object>> work, CancellationToken cancellationToken = default)
     {
         var correlationId = caller.CorrelationId;
         try
@@ -42,25 +42,27 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
                 if (earlier.Type is not null && earlier.Reply is not null && ReplyTypes.TryGetValue(earlier.Type, out var type))
                     return JsonSerializer.Deserialize(earlier.Reply, type)!;
 
+                // The work's writes, the processed-message record and the audit entry go to the database together.
+                var batch = new WriteBatch();
                 object reply;
                 try
                 {
-                    reply = await work(connection, transaction);
+                    reply = await work(connection, transaction, batch);
                 }
                 catch (DomainException e)
                 {
                     reply = Refusal(correlationId, e);
                 }
-                await connection.ExecuteAsync(
+                batch.Add(
                     """
                     INSERT INTO processed_messages (consumer, message_id, processed_at, response_type, response)
                     VALUES (@consumer, @id, @now, @type, @reply)
                     """,
-                    new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) },
-                    transaction);
+                    new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) });
                 var outcome = reply is PrescriptionRequestRefused refused ? refused.Code : "OK";
-                await Audit.AuditLog.WriteInTransactionAsync(connection, transaction, _time.GetUtcNow().UtcDateTime, caller, action, prescriptionId,
-                    outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200);
+                Audit.AuditLog.Add(batch, _time.GetUtcNow().UtcDateTime, caller, action, prescriptionId,
+                    outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200, correlationId);
+                await batch.ExecuteAsync(connection, transaction);
                 return reply;
             }, cancellationToken);
         }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EPrescription.Server.Storage;
 using EPrescription.Server.Telemetry;
 
 namespace EPrescription.Server.Outbox;
@@ -12,24 +13,33 @@ namespace EPrescription.Server.Outbox;
 /// </summary>
 public static class OutboxWriter
 {
+    private const string Insert =
+        """
+        INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at, trace_parent)
+        VALUES (@messageId, @type, @payload, @correlationId, @now, @traceParent)
+        """;
+
     public static Task AddAsync<T>(DbConnection connection, DbTransaction transaction, Guid messageId, Guid correlationId, T message, DateTime now)
         where T : notnull
     {
         DomainMeters.OnCommit(transaction, typeof(T));
-        return connection.ExecuteAsync(
-            """
-            INSERT INTO outbox (message_id, message_type, payload, correlation_id, created_at, trace_parent)
-            VALUES (@messageId, @type, @payload, @correlationId, @now, @traceParent)
-            """,
-            new
-            {
-                messageId = messageId.ToString(),
-                type = typeof(T).FullName,
-                payload = JsonSerializer.Serialize(message),
-                correlationId = correlationId.ToString(),
-                now,
-                traceParent = DomainTraces.CurrentTraceParent(),
-            },
-            transaction);
+        return connection.ExecuteAsync(Insert, Row(messageId, correlationId, message, now), transaction);
     }
+
+    /// <summary>The same, as one statement of the change's <see cref="WriteBatch"/>; the message's own type names it.</summary>
+    public static void Add(WriteBatch batch, Guid messageId, Guid correlationId, object message, DateTime now)
+    {
+        batch.Add(Insert, Row(messageId, correlationId, message, now));
+        batch.OnExecuted(transaction => DomainMeters.OnCommit(transaction, message.GetType()));
+    }
+
+    private static object Row(Guid messageId, Guid correlationId, object message, DateTime now) => new
+    {
+        messageId = messageId.ToString(),
+        type = message.GetType().FullName,
+        payload = JsonSerializer.Serialize(message, message.GetType()),
+        correlationId = correlationId.ToString(),
+        now,
+        traceParent = DomainTraces.CurrentTraceParent(),
+    };
 }

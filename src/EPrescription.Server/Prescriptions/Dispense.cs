@@ -10,7 +10,9 @@ using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
 using EPrescription.Formats.Validation;
 using EPrescription.Server.Messaging;
-using EPrescription.Server.Outbox;
+using EPrescription.Server.MedicationChecks;
+using EPrescription.Server.Storage;
+using EPrescription.Server.Time;
 using EPrescription.Signatures.Verification;
 
 namespace EPrescription.Server.Prescriptions;
@@ -33,31 +35,41 @@ public static class Dispense
             var submitted = Submitted.Check(command, verifier);
             return processed.HandleOnceAsync("dispense", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Dispense, command.PrescriptionId,
-                (connection, transaction) => DispenseAsync(connection, transaction, command, submitted), cancellationToken);
+                (connection, transaction, batch) => DispenseAsync(connection, transaction, batch, command, submitted), cancellationToken);
         }
 
-        private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, RecordDispensing command, Submitted submitted)
+        private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, RecordDispensing command, Submitted submitted)
         {
-            var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw Receive.NotFound(command.PrescriptionId);
-            var row = await store.FindAsync(connection, transaction, id.Value);
-            if (row is null || row.HolderClientId != pharmacy.ClientId) throw Receive.NotFound(command.PrescriptionId);
+            var contentHash = ContentHash(command);
+            var (client, row, earlier) = await LoadAsync(connection, transaction, id.Value, command.PharmacyClientId, contentHash);
+            var pharmacy = Pharmacies.Require(client, command.CorrelationId);
+            if (row is null) throw Receive.NotFound(command.PrescriptionId);
             // A retry whose first answer was lost: the same pharmacy sends the same signed document again. It gets the first
-            // answer (same dispensingId), not ALREADY_DISPENSED (SPEC §4).
-            if (row.StatusValue == PrescriptionStatus.Dispensed && await FirstAnswerAsync(connection, transaction, row, command) is { } first)
-                return first;
-            if (Lifecycle.CanApply(row.StatusValue, PrescriptionAction.Expire) && time.GetUtcNow().UtcDateTime >= Time.JapanTime.EndOf(row.ExpiresOn))
-            {
-                await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
-                throw Receive.Expired(row);
-            }
-            Lifecycle.Next(row.StatusValue, PrescriptionAction.Dispense); // refuses with the state's own code
-            if (submitted.Problem is not null) throw submitted.Problem;
-            var (content, document, notebook, verification) = (submitted.Content!, submitted.Document!, submitted.Notebook!, submitted.Verification);
+            // answer (same dispensingId), not ALREADY_DISPENSED, and a part is not recorded twice (SPEC §4).
+            if (earlier is not null) return FirstAnswer(row, earlier, command.CorrelationId);
 
-            var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document,
-                row.DocumentEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
-            var (mismatches, substitutions) = Compare(prescription, document, notebook, pharmacy, row.IssuedOn);
+            var today = JapanTime.Today(time);
+            var dispensedOn = submitted.Notebook?.DispensingBlocks.FirstOrDefault()?.Date.Date?.ToDateOnly() ?? today;
+            var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document, row.Encoding));
+            var nextDueOn = command.NextDueOn
+                ?? dispensedOn.AddDays(submitted.Notebook is { } notebook ? MedicationLines.InternalSupplyDays(notebook, prescription) : 0);
+            var decision = PrescriptionLifecycle.Decide(row.State, pharmacy.Actor,
+                new LifecycleAction.Dispense(command.Part, command.EndsRefill, nextDueOn), today);
+            if (decision.Refusal is not null)
+            {
+                store.Save(batch, row, decision, pharmacy, command.CorrelationId, time.GetUtcNow().UtcDateTime); // an expiry on the way
+                throw decision.Refusal;
+            }
+            if (submitted.Problem is not null) throw submitted.Problem;
+            var (content, document, notebookDocument, verification) = (submitted.Content!, submitted.Document!, submitted.Notebook!, submitted.Verification);
+            if (decision.Next!.Status == PrescriptionStatus.AwaitingRefill && command.NextDueOn is { } stated && stated <= dispensedOn)
+            {
+                throw new DomainException(ErrorCodes.RequestInvalid,
+                    $"refill.nextDueOn ({stated:yyyy-MM-dd}) must lie after the dispensing date ({dispensedOn:yyyy-MM-dd}).");
+            }
+
+            var (mismatches, substitutions) = Compare(prescription, document, notebookDocument, pharmacy, row.IssuedOn);
             if (mismatches.Count > 0)
             {
                 throw new DomainException(ErrorCodes.DispensingMismatch,
@@ -65,69 +77,72 @@ public static class Dispense
             }
 
             var now = time.GetUtcNow().UtcDateTime;
-            var block = notebook.DispensingBlocks[0];
-            var dispensedOn = block.Date.Date?.ToDateOnly() ?? DateOnly.FromDateTime(now);
+            var block = notebookDocument.DispensingBlocks[0];
             var dispensingId = "dsp_" + Guid.NewGuid().ToString("N")[..20];
-            var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
-            if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Dispense, caller, pharmacy.ClientId))
-                throw new DomainException(ErrorCodes.NotHeld, "The prescription changed while the dispensing was being recorded; look at its status.");
-
             var substitutionsJson = JsonSerializer.Serialize(substitutions);
-            await connection.ExecuteAsync(
+            var useNumber = row.UsesDone + 1;
+            var sequence = await connection.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO dispensings (id, prescription_id, pharmacy_client_id, patient_key, dispensed_on, document, signature,
-                    signature_detached, verification, substitutions, recorded_at)
+                    signature_detached, verification, substitutions, recorded_at, use_number, part, content_hash)
                 VALUES (@dispensingId, @prescriptionId, @pharmacy, @patientKey, @dispensedOn, @document, @signature, @detached,
-                    @verification, @substitutions, @now)
+                    @verification, @substitutions, @now, @useNumber, @part, @contentHash);
+                SELECT sequence FROM dispensings WHERE id = @dispensingId
                 """,
                 new
                 {
                     dispensingId, prescriptionId = row.Id, pharmacy = pharmacy.ClientId, patientKey = row.PatientKey, dispensedOn,
                     document = content, signature = command.Signature, detached = command.Detached,
                     verification = JsonSerializer.Serialize(VerificationSummary.From(verification)), substitutions = substitutionsJson, now,
+                    useNumber, part = command.Part, contentHash,
                 }, transaction);
-            var sequence = await connection.ExecuteScalarAsync<long>("SELECT sequence FROM dispensings WHERE id = @dispensingId", new { dispensingId }, transaction);
 
             var messageId = Guid.NewGuid();
             var publicId = PrescriptionId.Parse(row.Id).ToString();
-            await OutboxWriter.AddAsync(connection, transaction, messageId, command.CorrelationId,
-                new DispensingRecorded(messageId, command.CorrelationId, dispensingId, publicId, row.PatientKey, sequence, pharmacy.ClientId, dispensedOn, now), now);
+            store.Save(batch, row, decision, pharmacy, command.CorrelationId, now,
+                (messageId, new DispensingRecorded(messageId, command.CorrelationId, dispensingId, publicId, row.PatientKey, sequence, pharmacy.ClientId,
+                    dispensedOn, now, command.Part, command.Important, command.NoteToPrescriber)));
             return new DispensingAccepted(command.CorrelationId, dispensingId, publicId, row.Status, dispensedOn,
-                verification.Signer?.Name ?? block.Dispenser?.Name ?? "", substitutionsJson, now);
+                verification.Signer?.Name ?? block.Dispenser?.Name ?? "", substitutionsJson, now, command.Part, row.UsesDone, row.TotalUses, row.NextDueOn);
+        }
+
+        private async Task<(ActingClient? Client, PrescriptionRow? Row, EarlierDispensing? Earlier)> LoadAsync(DbConnection connection,
+            DbTransaction transaction, string id, string pharmacyClientId, string contentHash)
+        {
+            var (client, row) = await store.LoadForChangeAsync(connection, transaction, id, pharmacyClientId);
+            if (row is null) return (client, null, null);
+            var earlier = await connection.QuerySingleOrDefaultAsync<EarlierDispensing>(
+                """
+                SELECT id AS Id, dispensed_on AS DispensedOn, verification AS Verification, substitutions AS Substitutions,
+                       recorded_at AS RecordedAt, part AS Part, use_number AS UseNumber
+                FROM dispensings WHERE prescription_id = @id AND pharmacy_client_id = @pharmacy AND content_hash = @contentHash
+                """,
+                new { id, pharmacy = pharmacyClientId, contentHash }, transaction);
+            return (client, row, earlier);
         }
     }
 
-    /// <summary>
-    /// The answer given to the dispensing of <paramref name="row"/> that <paramref name="command"/> repeats byte for byte (same
-    /// pharmacy, same signature, and for a detached signature the same document), or null when it repeats none. A newly
-    /// signed document is a new dispensing, refused as ALREADY_DISPENSED.
-    /// </summary>
-    private static async Task<DispensingAccepted?> FirstAnswerAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, RecordDispensing command)
+    /// <summary>The same signed bytes from the same pharmacy are the same dispensing: SHA-256 over the signature and a detached document.</summary>
+    private static string ContentHash(RecordDispensing command) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+        command.Detached ? [.. command.Signature, .. command.Document] : command.Signature));
+
+    /// <summary>The answer given to the dispensing that a retry repeats byte for byte, with the prescription as it stands now.</summary>
+    private static DispensingAccepted FirstAnswer(PrescriptionRow row, EarlierDispensing earlier, Guid correlationId)
     {
-        var earlier = await connection.QueryAsync<EarlierDispensing>(
-            """
-            SELECT id AS Id, dispensed_on AS DispensedOn, document AS Document, signature AS Signature, verification AS Verification,
-                   substitutions AS Substitutions, recorded_at AS RecordedAt
-            FROM dispensings WHERE prescription_id = @id AND pharmacy_client_id = @pharmacy
-            """,
-            new { id = row.Id, pharmacy = command.PharmacyClientId }, transaction);
-        var same = earlier.FirstOrDefault(d => d.Signature.AsSpan().SequenceEqual(command.Signature)
-            && (!command.Detached || d.Document.AsSpan().SequenceEqual(command.Document)));
-        if (same is null) return null;
-        var signer = JsonSerializer.Deserialize<VerificationSummary>(same.Verification)?.Signer;
-        return new DispensingAccepted(command.CorrelationId, same.Id, PrescriptionId.Parse(row.Id).ToString(), row.Status, same.DispensedOn,
-            signer ?? "", same.Substitutions, same.RecordedAt);
+        var signer = JsonSerializer.Deserialize<VerificationSummary>(earlier.Verification)?.Signer;
+        return new DispensingAccepted(correlationId, earlier.Id, PrescriptionId.Parse(row.Id).ToString(), row.Status, earlier.DispensedOn,
+            signer ?? "", earlier.Substitutions, earlier.RecordedAt, earlier.Part, earlier.Part ? earlier.UseNumber - 1 : earlier.UseNumber, row.TotalUses, row.NextDueOn);
     }
 
     private sealed class EarlierDispensing
     {
         public string Id { get; init; } = "";
         public DateOnly DispensedOn { get; init; }
-        public byte[] Document { get; init; } = [];
-        public byte[] Signature { get; init; } = [];
         public string Verification { get; init; } = "";
         public string Substitutions { get; init; } = "";
         public DateTime RecordedAt { get; init; }
+        public bool Part { get; init; }
+        public int UseNumber { get; init; }
     }
 
     /// <summary>The submitted dispensing result after the checks that need no database, or the refusal they came to.</summary>
@@ -180,7 +195,7 @@ public static class Dispense
     }
 
     private static (List<DocumentError> Mismatches, List<Substitution> Substitutions) Compare(
-        Prescription prescription, JahisDocument document, NotebookDocument notebook, PharmacyRef pharmacy, DateOnly issuedOn)
+        Prescription prescription, JahisDocument document, NotebookDocument notebook, Caller pharmacy, DateOnly issuedOn)
     {
         var errors = new List<DocumentError>();
         int? LineOf(string record, int nth = 0) => document.All(record).Skip(nth).FirstOrDefault()?.Line;

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Dapper;
+using EPrescription.Server.Storage;
 
 namespace EPrescription.Server.Prescriptions;
 
@@ -14,8 +14,26 @@ public static class ExchangeCodeCheck
     public const int MaxWrongCodes = 5;
     public static readonly TimeSpan Lockout = TimeSpan.FromMinutes(15);
 
+    /// <summary>In a transaction of its own writes (a notebook link): the count is written before a refusal is thrown.</summary>
     internal static async Task VerifyAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row, string? presented,
         string presentedId, DateTime now)
+    {
+        var batch = new WriteBatch();
+        try
+        {
+            Verify(batch, row, presented, presentedId, now);
+        }
+        finally
+        {
+            await batch.ExecuteAsync(connection, transaction);
+        }
+    }
+
+    /// <summary>
+    /// Checks the presented code; the count of wrong codes (or its reset) goes into <paramref name="batch"/>, which the caller
+    /// executes whether or not this throws PRESCRIPTION_NOT_FOUND or TOO_MANY_ATTEMPTS.
+    /// </summary>
+    internal static void Verify(WriteBatch batch, PrescriptionRow row, string? presented, string presentedId, DateTime now)
     {
         if (row.LockedUntil is { } lockedUntil && lockedUntil > now)
         {
@@ -28,16 +46,20 @@ public static class ExchangeCodeCheck
         if (ExchangeCode.TryParse(row.ExchangeCode, out var expected) && expected.Matches(presented?.Trim()))
         {
             if (row.FailedAttempts > 0 || row.LockedUntil is not null)
-                await connection.ExecuteAsync("UPDATE prescriptions SET failed_attempts = 0, locked_until = NULL WHERE id = @id", new { id = row.Id }, transaction);
+            {
+                batch.Add("UPDATE prescriptions SET failed_attempts = 0, locked_until = NULL WHERE id = @id", new { id = row.Id });
+                row.FailedAttempts = 0;
+                row.LockedUntil = null;
+            }
             return;
         }
 
         // A lock that has run out starts the count afresh.
         var attempts = (row.LockedUntil is not null ? 0 : row.FailedAttempts) + 1;
         var locks = attempts >= MaxWrongCodes;
-        await connection.ExecuteAsync(
+        batch.Add(
             "UPDATE prescriptions SET failed_attempts = @attempts, locked_until = @lockedUntil WHERE id = @id",
-            new { attempts = locks ? 0 : attempts, lockedUntil = locks ? now + Lockout : (DateTime?)null, id = row.Id }, transaction);
+            new { attempts = locks ? 0 : attempts, lockedUntil = locks ? now + Lockout : (DateTime?)null, id = row.Id });
         throw GetStatus.NotFound(presentedId);
     }
 }

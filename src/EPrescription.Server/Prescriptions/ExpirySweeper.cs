@@ -37,7 +37,10 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
         }
     }
 
-    /// <summary>Expires every open prescription whose last valid date lies before today in Japan; returns how many.</summary>
+    /// <summary>
+    /// Expires every open prescription whose last valid date (the first use's validity, a refill's window end) lies before today in
+    /// Japan; returns how many. The lifecycle decides each one again under its lock.
+    /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var today = JapanTime.Today(time);
@@ -48,7 +51,7 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
             await using (var connection = await store.Database.OpenAsync(cancellationToken))
             {
                 due = (await connection.QueryAsync<PrescriptionRow>(
-                    $"SELECT {PrescriptionRow.Columns} FROM prescriptions WHERE status IN ('registered', 'received') AND expires_on < @today ORDER BY expires_on"
+                    $"SELECT {PrescriptionRow.Columns} FROM prescriptions WHERE valid_through < @today ORDER BY valid_through"
                     + store.Database.Dialect.Limit("@batch"), new { today, batch = 100 })).ToList();
             }
             if (due.Count == 0) return expired;

@@ -1,6 +1,5 @@
 using EPrescription.Formats.Prescriptions;
 using EPrescription.Formats.Reading;
-using EPrescription.Formats.Text;
 using EPrescription.Server.Slips;
 
 namespace EPrescription.Server.Prescriptions;
@@ -14,8 +13,7 @@ public static class GetSlip
         {
             var row = await GetStatus.LoadVisibleAsync(store, id, caller, cancellationToken);
             if (row.ClinicClientId != caller.ClientId) throw GetStatus.NotFound(id);
-            var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document,
-                row.DocumentEncoding == "utf-8" ? TextEncodingKind.Utf8 : TextEncodingKind.ShiftJis));
+            var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document, row.Encoding));
             return ExchangeSlip.Render(new SlipContent(PrescriptionId.Parse(row.Id).ToString(), row.ExchangeCode, prescription, row.IssuedOn, row.ExpiresOn));
         }
     }

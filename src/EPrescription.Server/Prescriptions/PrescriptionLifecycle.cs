@@ -6,6 +6,9 @@ namespace EPrescription.Server.Prescriptions;
 public sealed record Actor(string ClientId, ClientRole Role, string Name, string? InstitutionCode)
 {
     public Party AsParty => new(ClientId, Name, InstitutionCode);
+
+    /// <summary>The service itself: the expiry sweeper, or a read that finds a prescription past its last valid date.</summary>
+    public static Actor System { get; } = new("", ClientRole.Admin, "EPrescription", null);
 }
 
 /// <summary>A client named in a refusal or a status: the holding pharmacy, say.</summary>

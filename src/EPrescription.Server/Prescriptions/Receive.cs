@@ -1,17 +1,20 @@
 using System.Data.Common;
+using System.Text.Json;
 using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Messaging;
-using EPrescription.Server.Outbox;
+using EPrescription.Server.Storage;
 using EPrescription.Server.Time;
 
 namespace EPrescription.Server.Prescriptions;
 
 /// <summary>
-/// Receiving (受付) a prescription at a pharmacy by prescription ID and exchange code: from then on it is locked to that pharmacy
-/// until dispensed or returned. A wrong code answers exactly like an unknown ID and counts toward the lockout
-/// (<see cref="ExchangeCodeCheck"/>). Of any number of concurrent receives exactly one wins; the others learn who holds it.
+/// Receiving (受付) a prescription at a pharmacy by prescription ID and exchange code: from then on it is held by that pharmacy
+/// until it dispenses (the last part, the use) or returns it. A wrong code answers exactly like an unknown ID and counts toward
+/// the lockout (<see cref="ExchangeCodeCheck"/>). Of any number of concurrent receives exactly one wins: the row is locked, and
+/// the others decide on the winner's state. The answer lists the parts already dispensed, so a pharmacy continuing another's
+/// dispensing (継続調剤) sees them.
 /// </summary>
 public static class Receive
 {
@@ -20,76 +23,57 @@ public static class Receive
         public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default) =>
             processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Receive, command.PrescriptionId,
-                (connection, transaction) => ReceiveAsync(connection, transaction, command), cancellationToken);
+                (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command), cancellationToken);
 
-        private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, ReceivePrescription command)
+        private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, ReceivePrescription command)
         {
-            var pharmacy = await Pharmacies.FindAsync(connection, transaction, command.PharmacyClientId);
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw NotFound(command.PrescriptionId);
+            var (client, row) = await store.LoadForChangeAsync(connection, transaction, id.Value, command.PharmacyClientId);
+            var pharmacy = Pharmacies.Require(client, command.CorrelationId);
+            if (row is null) throw NotFound(command.PrescriptionId);
 
-            // A few rounds at most: each round that loses a race sees the winner's state on the next.
-            for (var round = 0; round < 5; round++)
-            {
-                var row = await store.FindAsync(connection, transaction, id.Value) ?? throw NotFound(command.PrescriptionId);
-                var now = time.GetUtcNow().UtcDateTime;
-
-                await ExchangeCodeCheck.VerifyAsync(connection, transaction, row, command.ExchangeCode, command.PrescriptionId, now);
-
-                // Past its last valid date it expires now, whoever asks (the sweeper may not have come by yet).
-                if (Lifecycle.CanApply(row.StatusValue, PrescriptionAction.Expire) && IsPastValidity(row, now))
-                {
-                    await store.ExpireAsync(connection, transaction, row, command.CorrelationId);
-                    throw Expired(row);
-                }
-
-                if (row.HolderClientId == pharmacy.ClientId && row.StatusValue == PrescriptionStatus.Received)
-                    return HandedOver(row, command.CorrelationId); // the same pharmacy asking again (a retry): same answer
-
-                if (row.StatusValue == PrescriptionStatus.Received) throw await WithAnotherPharmacyAsync(connection, transaction, row);
-
-                var caller = new Caller(pharmacy.ClientId, "pharmacy", pharmacy.Name, pharmacy.InstitutionCode, command.CorrelationId);
-                if (!await store.TryTransitionAsync(connection, transaction, row, PrescriptionAction.Receive, caller, pharmacy.ClientId)) continue;
-
-                var messageId = Guid.NewGuid();
-                await OutboxWriter.AddAsync(connection, transaction, messageId, command.CorrelationId,
-                    new PrescriptionReceived(messageId, command.CorrelationId, PrescriptionId.Parse(row.Id).ToString(), pharmacy.ClientId, pharmacy.InstitutionCode, now), now);
-                return HandedOver(row, command.CorrelationId);
-            }
-            throw new DomainException(ErrorCodes.WithAnotherPharmacy, "The prescription is changing hands right now; try again in a moment.");
+            var now = time.GetUtcNow().UtcDateTime;
+            ExchangeCodeCheck.Verify(batch, row, command.ExchangeCode, command.PrescriptionId, now);
+            var decision = PrescriptionLifecycle.Decide(row.State, pharmacy.Actor, new LifecycleAction.Receive(), JapanTime.Today(time));
+            store.Save(batch, row, decision, pharmacy, command.CorrelationId, now);
+            decision.OrThrow();
+            return HandedOver(row, command.CorrelationId, await PartsAsync(connection, transaction, row));
         }
 
-        private bool IsPastValidity(PrescriptionRow row, DateTime now) => now >= JapanTime.EndOf(row.ExpiresOn);
-
-        private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId) => new(
+        private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId, string? parts) => new(
             correlationId, PrescriptionId.Parse(row.Id).ToString(), row.Status, row.Document, row.DocumentEncoding, row.Signature,
-            row.SignatureDetached, row.Parsed, row.Verification, row.IssuedOn, row.ExpiresOn);
+            row.SignatureDetached, row.Parsed, row.Verification, row.IssuedOn, row.ExpiresOn, row.TotalUses, row.UsesDone, parts);
 
-        private static async Task<DomainException> WithAnotherPharmacyAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row)
+        /// <summary>The parts of the current use dispensed so far, by any pharmacy, as JSON; null when there are none.</summary>
+        private static async Task<string?> PartsAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row)
         {
-            var holder = await Pharmacies.FindAsync(connection, transaction, row.HolderClientId!);
-            return new DomainException(ErrorCodes.WithAnotherPharmacy,
-                $"Pharmacy {holder.Name} ({holder.InstitutionCode}) has already received this prescription.",
-                extensions: new Dictionary<string, object?> { ["holder"] = new Dictionary<string, string?> { ["name"] = holder.Name, ["institutionCode"] = holder.InstitutionCode } });
+            if (row.PartsDone == 0) return null;
+            var parts = await connection.QueryAsync<(string Id, string Name, string? InstitutionCode, DateOnly DispensedOn)>(
+                """
+                SELECT d.id, c.name, c.institution_code, d.dispensed_on
+                FROM dispensings d JOIN clients c ON c.id = d.pharmacy_client_id
+                WHERE d.prescription_id = @id AND d.use_number = @use AND d.part = @part ORDER BY d.sequence
+                """, new { id = row.Id, use = row.UsesDone + 1, part = true }, transaction);
+            return JsonSerializer.Serialize(parts.Select(p => new PartDispensed(p.Id, new PharmacyName(p.Name, p.InstitutionCode), p.DispensedOn)));
         }
     }
 
     internal static DomainException NotFound(string id) => GetStatus.NotFound(id);
-
-    internal static DomainException Expired(PrescriptionRow row) =>
-        new(ErrorCodes.Expired, $"The prescription was valid through {row.ExpiresOn:yyyy-MM-dd} (Japan time) and can no longer be dispensed.");
 }
 
-/// <summary>A pharmacy client as the pharmacy use cases need it.</summary>
-internal sealed record PharmacyRef(string ClientId, string Name, string? InstitutionCode);
+/// <summary>A part (分割調剤) already dispensed, as the next pharmacy sees it.</summary>
+public sealed record PartDispensed(string DispensingId, PharmacyName Pharmacy, DateOnly DispensedOn);
+
+/// <summary>A pharmacy as an answer names it.</summary>
+public sealed record PharmacyName(string Name, string? InstitutionCode);
 
 internal static class Pharmacies
 {
     /// <summary>The pharmacy a command came from, as the audit log names it.</summary>
-    public static Caller Caller(string clientId, Guid correlationId) => new(clientId, "pharmacy", "", null, correlationId);
+    public static Caller Caller(string clientId, Guid correlationId) => new(clientId, Clients.ClientRole.Pharmacy, "", null, correlationId);
 
-    public static async Task<PharmacyRef> FindAsync(DbConnection connection, DbTransaction transaction, string clientId) =>
-        await connection.QuerySingleOrDefaultAsync<PharmacyRef>(
-            "SELECT id AS ClientId, name AS Name, institution_code AS InstitutionCode FROM clients WHERE id = @clientId AND role = 'pharmacy'",
-            new { clientId }, transaction)
-        ?? throw new DomainException(ErrorCodes.Forbidden, "Only a registered pharmacy client may receive, return or dispense prescriptions.");
+    /// <summary>The acting client, if it is a registered pharmacy; else FORBIDDEN.</summary>
+    public static Caller Require(ActingClient? client, Guid correlationId) =>
+        client is { IsPharmacy: true } ? client.AsCaller(correlationId)
+        : throw new DomainException(ErrorCodes.Forbidden, "Only a registered pharmacy client may receive, return or dispense prescriptions.");
 }

@@ -54,14 +54,12 @@ public static class Register
             var body = SignedSubmission.Decode(request.Document, request.Signature, request.SignedDocument, request.Encoding, "a registration");
             var requestHash = Hash(JsonSerializer.SerializeToUtf8Bytes(request, Json));
 
-            if (idempotencyKey is not null && await ReplayAsync(caller.ClientId, idempotencyKey, requestHash, cancellationToken) is { } replay)
-                return new Outcome(replay, true);
-
-            // The same signed bytes are the same prescription: answer as the first time, whatever Idempotency-Key came with them.
+            // The same Idempotency-Key, or the same signed bytes (the same prescription, whatever key came with them): answer as
+            // the first time. Both looked up at once.
             var contentHash = Hash([.. body.Document, .. body.Signature]);
             var contentKey = "content:" + contentHash;
-            if (await ReplayAsync(caller.ClientId, contentKey, contentKey, cancellationToken) is { } same)
-                return new Outcome(same, true);
+            if (await ReplayAsync(caller.ClientId, idempotencyKey, requestHash, contentKey, cancellationToken) is { } replay)
+                return new Outcome(replay, true);
 
             var verification = body.Detached
                 ? verifier.VerifyDetached(body.Document, body.Signature, ExpectedSignerRole.Prescriber)
@@ -87,6 +85,13 @@ public static class Register
                     $"The issue date {prescription.IssueDate:yyyy-MM-dd} lies in the future; today in Japan is {today:yyyy-MM-dd}.",
                     [new DocumentError(LineOf(documentBytes, body.Encoding, "51"), "51", 1, $"issue date {prescription.IssueDate:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}, Japan time)")]);
             }
+            if (prescription.RefillTotalUses is > 1 && prescription.Narcotics is not null)
+            {
+                throw new DomainException(ErrorCodes.DocumentInvalid,
+                    "A refill prescription (リフィル, record 64) may not prescribe a narcotic (麻薬, record 61).",
+                    [new DocumentError(LineOf(documentBytes, body.Encoding, "61"), "61", null, "a narcotic prescription (麻薬施用者, record 61) cannot be a refill prescription"),
+                     new DocumentError(LineOf(documentBytes, body.Encoding, "64"), "64", 1, $"total uses {prescription.RefillTotalUses}: a refill may not carry a narcotic")]);
+            }
             var expiresOn = prescription.ExpiryDate ?? prescription.IssueDate.AddDays(3);
             if (expiresOn < today)
             {
@@ -103,67 +108,78 @@ public static class Register
             {
                 await database.InTransactionAsync(async (connection, transaction) =>
                 {
-                    await connection.ExecuteAsync(
+                    // The prescription, its history, its event, the idempotency records and the audit entry: one round trip.
+                    var batch = new WriteBatch();
+                    batch.Add(
                         """
                         INSERT INTO prescriptions (id, clinic_client_id, institution_code, exchange_code, status, issued_on, expires_on,
                             document, document_encoding, signature, signature_detached, content_hash, parsed, verification, patient_key,
-                            registered_at, updated_at)
+                            registered_at, updated_at, total_uses, valid_through, split_part, split_of)
                         VALUES (@id, @clinic, @institution, @code, @status, @issuedOn, @expiresOn, @document, @encoding, @signature,
-                            @detached, @contentHash, @parsed, @verification, @patientKey, @now, @now)
+                            @detached, @contentHash, @parsed, @verification, @patientKey, @now, @now, @totalUses, @expiresOn, @splitPart, @splitOf)
                         """,
                         new
                         {
                             id = id.Value, clinic = caller.ClientId, institution = caller.InstitutionCode, code = response.ExchangeCode,
                             status = response.Status, issuedOn = prescription.IssueDate, expiresOn, document = documentBytes,
-                            encoding = body.Encoding == TextEncodingKind.Utf8 ? "utf-8" : "shift_jis", signature = body.Signature,
+                            encoding = StoredEncodings.Name(body.Encoding), signature = body.Signature,
                             detached = body.Detached, contentHash, parsed = JsonSerializer.Serialize(prescription, Json),
                             verification = JsonSerializer.Serialize(VerificationSummary.From(verification), Json),
-                            patientKey = patientKeys.For(prescription), now,
-                        }, transaction);
-                    await PrescriptionStore.AppendHistoryAsync(connection, transaction, id.Value, "register", null, PrescriptionStatus.Registered,
+                            patientKey = patientKeys.For(prescription), now, totalUses = Math.Max(1, prescription.RefillTotalUses ?? 1),
+                            splitPart = prescription.SplitInstruction?.SplitIndex, splitOf = prescription.SplitInstruction?.SplitCount,
+                        });
+                    PrescriptionStore.AppendHistory(batch, id.Value, "register", null, PrescriptionStatus.Registered,
                         caller.ClientId, caller.CorrelationId.ToString(), now);
                     var messageId = Guid.NewGuid();
-                    await OutboxWriter.AddAsync(connection, transaction, messageId, caller.CorrelationId,
+                    OutboxWriter.Add(batch, messageId, caller.CorrelationId,
                         new PrescriptionRegistered(messageId, caller.CorrelationId, id.ToString(), caller.InstitutionCode, prescription.IssueDate, expiresOn, now), now);
-                    await RememberAsync(connection, transaction, caller.ClientId, contentKey, contentKey, response, now);
-                    if (idempotencyKey is not null) await RememberAsync(connection, transaction, caller.ClientId, idempotencyKey, requestHash, response, now);
-                    await AuditLog.WriteInTransactionAsync(connection, transaction, now, caller, AuditActions.Register, response.PrescriptionId, "OK", 201);
+                    Remember(batch, caller.ClientId, contentKey, contentKey, response, now);
+                    if (idempotencyKey is not null) Remember(batch, caller.ClientId, idempotencyKey, requestHash, response, now);
+                    AuditLog.Add(batch, now, caller, AuditActions.Register, response.PrescriptionId, "OK", 201, caller.CorrelationId);
+                    await batch.ExecuteAsync(connection, transaction);
                 }, cancellationToken);
             }
             catch (System.Data.Common.DbException e) when (database.Dialect.IsUniqueViolation(e))
             {
                 // A concurrent identical request won the race: answer as it did.
-                var first = await ReplayAsync(caller.ClientId, idempotencyKey ?? contentKey, idempotencyKey is null ? contentKey : requestHash, cancellationToken)
-                    ?? await ReplayAsync(caller.ClientId, contentKey, contentKey, cancellationToken);
+                var first = await ReplayAsync(caller.ClientId, idempotencyKey, requestHash, contentKey, cancellationToken);
                 if (first is null) throw;
                 return new Outcome(first, true);
             }
             return new Outcome(response, false);
         }
 
-        private async Task<Response?> ReplayAsync(string clientId, string key, string requestHash, CancellationToken cancellationToken)
+        /// <summary>
+        /// The first answer to this request: by its Idempotency-Key (refused when the key came with a different request), else by
+        /// its signed content. Null when neither was seen.
+        /// </summary>
+        private async Task<Response?> ReplayAsync(string clientId, string? idempotencyKey, string requestHash, string contentKey, CancellationToken cancellationToken)
         {
             await using var connection = await database.OpenAsync(cancellationToken);
-            var stored = await connection.QuerySingleOrDefaultAsync<(string RequestHash, string Response)>(
-                "SELECT request_hash, response FROM idempotency_keys WHERE client_id = @clientId AND idempotency_key = @key",
-                new { clientId, key });
-            if (stored.Response is null) return null;
-            if (stored.RequestHash != requestHash)
+            var stored = (await connection.QueryAsync<(string Key, string RequestHash, string Response)>(
+                "SELECT idempotency_key, request_hash, response FROM idempotency_keys WHERE client_id = @clientId AND idempotency_key IN (@idempotencyKey, @contentKey)",
+                new { clientId, idempotencyKey = idempotencyKey ?? contentKey, contentKey })).ToList();
+            if (idempotencyKey is not null && stored.FirstOrDefault(s => s.Key == idempotencyKey) is { Response: not null } byKey)
             {
-                throw new DomainException(ErrorCodes.IdempotencyConflict,
-                    $"The Idempotency-Key '{key}' was already used for a different request. Use a new key for a new prescription.");
+                if (byKey.RequestHash != requestHash)
+                {
+                    throw new DomainException(ErrorCodes.IdempotencyConflict,
+                        $"The Idempotency-Key '{idempotencyKey}' was already used for a different request. Use a new key for a new prescription.");
+                }
+                return JsonSerializer.Deserialize<Response>(byKey.Response, Json);
             }
-            return JsonSerializer.Deserialize<Response>(stored.Response, Json);
+            return stored.FirstOrDefault(s => s.Key == contentKey) is { Response: not null } byContent
+                ? JsonSerializer.Deserialize<Response>(byContent.Response, Json)
+                : null;
         }
 
-        private static Task RememberAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
-            string clientId, string key, string requestHash, Response response, DateTime now) =>
-            connection.ExecuteAsync(
+        private static void Remember(WriteBatch batch, string clientId, string key, string requestHash, Response response, DateTime now) =>
+            batch.Add(
                 """
                 INSERT INTO idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
                 VALUES (@clientId, @key, @requestHash, 201, @response, @now)
                 """,
-                new { clientId, key, requestHash, response = JsonSerializer.Serialize(response, Json), now }, transaction);
+                new { clientId, key, requestHash, response = JsonSerializer.Serialize(response, Json), now });
     }
 
     /// <summary>Reads and validates the document; every error at once, or the typed prescription and the warnings.</summary>

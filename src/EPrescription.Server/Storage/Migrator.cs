@@ -18,17 +18,30 @@ public sealed class Migrator(Database database)
 
         var applied = (await connection.QueryAsync<string>("SELECT version FROM schema_migrations")).ToHashSet(StringComparer.Ordinal);
         var newlyApplied = new List<string>();
+        var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
         foreach (var (version, sql) in Scripts(database.Dialect.MigrationFolder))
         {
             if (applied.Contains(version)) continue;
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var statement in Statements(sql))
+            // SQLite changes a table's constraints only by rebuilding it, which a foreign key pointing at the table forbids
+            // while the keys are enforced; the pragma works only outside a transaction. The keys are checked before commit.
+            if (sqlite) await connection.ExecuteAsync("PRAGMA foreign_keys = OFF");
+            try
             {
-                await connection.ExecuteAsync(statement, transaction: transaction);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                foreach (var statement in Statements(sql))
+                {
+                    await connection.ExecuteAsync(statement, transaction: transaction);
+                }
+                if (sqlite && (await connection.QueryAsync("PRAGMA foreign_key_check", transaction: transaction)).Any())
+                    throw new InvalidOperationException($"Migration {version} left rows whose foreign keys point nowhere; it was rolled back.");
+                await connection.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
+                    new { version, at = DateTime.UtcNow }, transaction);
+                await transaction.CommitAsync(cancellationToken);
             }
-            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                new { version, at = DateTime.UtcNow }, transaction);
-            await transaction.CommitAsync(cancellationToken);
+            finally
+            {
+                if (sqlite) await connection.ExecuteAsync("PRAGMA foreign_keys = ON");
+            }
             newlyApplied.Add(version);
         }
         return newlyApplied;
