@@ -16,6 +16,8 @@ public sealed class AuditEntry
     public required string Outcome { get; init; }
     public int StatusCode { get; init; }
     public string? CorrelationId { get; init; }
+    /// <summary>More about the outcome where the action has it, e.g. a medication check's "consent=card; duplicates=2".</summary>
+    public string? Detail { get; init; }
 }
 
 /// <summary>The audit log's names for what a client did.</summary>
@@ -29,6 +31,7 @@ public static class AuditActions
     public const string Return = "prescription.return";
     public const string Dispense = "prescription.dispense";
     public const string NotebookLink = "notebook.link";
+    public const string MedicationCheck = "medication.check";
 }
 
 /// <summary>
@@ -40,21 +43,22 @@ public sealed class AuditLog(Database database, TimeProvider time)
 {
     private const string Insert =
         """
-        INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id)
-        VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId)
+        INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id, detail)
+        VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId, @detail)
         """;
 
     /// <summary>
     /// The entry of a change, in the change's own transaction. <paramref name="outcome"/> is "OK" or the refusal's code (a
-    /// refusal committed with what it changed, such as a wrong exchange code counted toward the lockout).
+    /// refusal committed with what it changed, such as a wrong exchange code counted toward the lockout). <paramref name="detail"/>
+    /// says more where the action has more to say (codes and counts, never a value of a document).
     /// </summary>
     public static Task WriteInTransactionAsync(DbConnection connection, DbTransaction transaction, DateTime at, Caller caller, string action,
-        string? prescriptionId, string outcome, int statusCode) =>
+        string? prescriptionId, string outcome, int statusCode, string? detail = null) =>
         connection.ExecuteAsync(Insert,
             new
             {
                 at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode,
-                correlationId = caller.CorrelationId.ToString(),
+                correlationId = caller.CorrelationId.ToString(), detail,
             },
             transaction);
 
@@ -69,10 +73,10 @@ public sealed class AuditLog(Database database, TimeProvider time)
     }
 
     public async Task WriteAsync(string? clientId, string? clientRole, string action, string? prescriptionId, string outcome, int statusCode,
-        string? correlationId, CancellationToken cancellationToken = default)
+        string? correlationId, CancellationToken cancellationToken = default, string? detail = null)
     {
         await database.ExecuteWriteAsync(Insert,
-            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId },
+            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId, detail },
             cancellationToken);
     }
 
@@ -82,7 +86,8 @@ public sealed class AuditLog(Database database, TimeProvider time)
         var rows = await connection.QueryAsync<AuditEntry>(
             """
             SELECT id AS Id, at AS At, client_id AS ClientId, client_role AS ClientRole, action AS Action,
-                   prescription_id AS PrescriptionId, outcome AS Outcome, status_code AS StatusCode, correlation_id AS CorrelationId
+                   prescription_id AS PrescriptionId, outcome AS Outcome, status_code AS StatusCode, correlation_id AS CorrelationId,
+                   detail AS Detail
             FROM audit_log WHERE prescription_id = @prescriptionId ORDER BY id
             """,
             new { prescriptionId });
