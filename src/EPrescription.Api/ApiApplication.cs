@@ -1,4 +1,5 @@
 using EPrescription.Api.Audit;
+using EPrescription.Api.MedicationChecks;
 using EPrescription.Api.Notebook;
 using EPrescription.NotebookSync.Links;
 using EPrescription.NotebookSync.Records;
@@ -7,6 +8,7 @@ using EPrescription.Api.Infrastructure;
 using EPrescription.Api.Prescriptions;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
+using EPrescription.Server.MedicationChecks;
 using EPrescription.Server.Prescriptions;
 using EPrescription.Server.Storage;
 using EPrescription.Signatures.Trust;
@@ -60,6 +62,8 @@ public static class ApiApplication
         services.AddSingleton<AuditLog>();
         services.AddSingleton<PrescriptionStore>();
         services.AddSingleton<Register.Handler>();
+        services.AddSingleton<MedicationStore>();
+        services.AddSingleton<MedicationCheck.Handler>();
         services.AddSingleton<GetStatus.Handler>();
         services.AddSingleton<Cancel.Handler>();
         services.AddSingleton<GetSlip.Handler>();
@@ -137,6 +141,7 @@ public static class ApiApplication
         PrescriptionEndpoints.Map(v1);
         PharmacyEndpoints.Map(v1);
         NotebookEndpoints.Map(v1);
+        MedicationCheckEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         return app;
     }

@@ -26,6 +26,9 @@ public class DemoTests
         {
             Assert.That(process.ExitCode, Is.EqualTo(0), text + await stderr);
             Assert.That(text, Does.Contain("Registered: prescription ID"));
+            Assert.That(text, Does.Contain("3 duplicate-medication warning(s)"));
+            Assert.That(text, Does.Contain("RP 1 drug 1: ingredient 1149019 (internal)"));
+            Assert.That(text, Does.Contain("The doctor cancels the duplicate: status cancelled"));
             Assert.That(text, Does.Contain("status received"));
             Assert.That(text, Does.Contain("status dispensed"));
             Assert.That(text, Does.Contain("receives dispensing record nbr_"));

@@ -51,7 +51,7 @@ public sealed class AuditAndProblems(AuditLog audit, ILogger<AuditAndProblems> l
             try
             {
                 await audit.WriteAsync(client?.Client.Id, client?.Client.Role.Name(), action.Name, PrescriptionIdFor(http, result), outcome, status,
-                    Correlation.Of(http).ToString(), CancellationToken.None);
+                    Correlation.Of(http).ToString(), CancellationToken.None, http.AuditDetail());
             }
             catch (Exception e) when (Outages.Is(e) && status == StatusCodes.Status503ServiceUnavailable)
             {
@@ -74,9 +74,15 @@ public sealed class AuditAndProblems(AuditLog audit, ILogger<AuditAndProblems> l
 public static class AuditExtensions
 {
     private static readonly object Key = new();
+    private static readonly object DetailKey = new();
 
     /// <summary>The use case wrote this request's audit entry in its own transaction; the filter must not write another.</summary>
     public static void AuditedByUseCase(this HttpContext http) => http.Items[Key] = true;
 
     public static bool IsAuditedByUseCase(this HttpContext http) => http.Items.ContainsKey(Key);
+
+    /// <summary>More about the outcome for the filter's entry (codes and counts, never a value of a document).</summary>
+    public static void SetAuditDetail(this HttpContext http, string? detail) => http.Items[DetailKey] = detail;
+
+    public static string? AuditDetail(this HttpContext http) => http.Items.TryGetValue(DetailKey, out var detail) ? detail as string : null;
 }

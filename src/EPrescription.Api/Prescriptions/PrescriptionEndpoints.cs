@@ -1,6 +1,7 @@
 using EPrescription.Api.Infrastructure;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
+using EPrescription.Server.MedicationChecks;
 using EPrescription.Server.Prescriptions;
 
 namespace EPrescription.Api.Prescriptions;
@@ -18,7 +19,11 @@ public static class PrescriptionEndpoints
                 var key = http.Request.Headers["Idempotency-Key"].ToString();
                 if (key.Length > 200) throw new Server.DomainException(Server.ErrorCodes.RequestInvalid, "The Idempotency-Key header is longer than 200 characters.");
                 var outcome = await handler.HandleAsync(request, http.Caller(), key.Length == 0 ? null : key, http.RequestAborted);
-                if (outcome.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+                if (outcome.Replayed)
+                {
+                    http.Response.Headers["Idempotent-Replayed"] = "true";
+                    http.SetAuditDetail(MedicationCheck.AuditDetail(MedicationCheck.ConsentOf(request.Consent), outcome.Response.DuplicateMedication.Count));
+                }
                 else http.AuditedByUseCase(); // in the registration's transaction
                 return TypedResults.Created($"/v1/prescriptions/{outcome.Response.PrescriptionId}", outcome.Response);
             })
@@ -27,7 +32,7 @@ public static class PrescriptionEndpoints
             .Accepts<Register.Request>("application/json")
             .Produces<Register.Response>(StatusCodes.Status201Created)
             .WithName("RegisterPrescription")
-            .WithSummary("Register a signed JAHIS prescription and get its prescription ID and exchange code");
+            .WithSummary("Register a signed JAHIS prescription and get its prescription ID, exchange code and the duplicate-medication check (重複投薬チェック)");
 
         prescriptions.MapGet("/{id}", (string id, HttpContext http, GetStatus.Handler handler) =>
                 handler.HandleAsync(id, http.Caller(), http.RequestAborted))

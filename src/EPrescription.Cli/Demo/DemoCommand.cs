@@ -11,14 +11,15 @@ namespace EPrescription.Cli;
 
 /// <summary>
 /// `eprx demo --url URL`: the whole flow against a running server in a minute, each step printed — a clinic signs and registers
-/// a prescription, the exchange slip is written to a file, a notebook app links the patient, a pharmacy receives it and reports
-/// the pharmacist-signed dispensing, and the notebook record arrives. Uses the development keys and PKI unless told otherwise.
+/// a prescription, the exchange slip is written to a file, the same prescription registered again is answered with a
+/// duplicate-medication warning (重複投薬) and cancelled, a notebook app links the patient, a pharmacy receives the first and
+/// reports the pharmacist-signed dispensing, and the notebook record arrives. Uses the development keys and PKI unless told otherwise.
 /// </summary>
 public sealed class DemoCommand : ICommand
 {
     public string Usage => "demo [--url URL] [--certs DIR] [--out DIR] [--clinic-key K] [--pharmacy-key K] [--notebook-key K]";
 
-    public string Summary => "Walk through register → slip → link → receive → dispense → notebook record against a running server.";
+    public string Summary => "Walk through register → slip → duplicate warning → link → receive → dispense → notebook record against a running server.";
 
     public async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -91,7 +92,8 @@ public sealed class DemoCommand : ICommand
 
             var prescription = WithField(Resource("prescription.txt"), "51", 1, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
             var doctor = Key("doctor.p12");
-            var signature = new CmsSigner().Sign(prescription, doctor, new SigningOptions { Detached = true });
+            var signedAt = DateTimeOffset.UtcNow;
+            var signature = new CmsSigner().Sign(prescription, doctor, new SigningOptions { Detached = true, SigningTime = signedAt });
             Step($"The clinic's doctor signs a JAHIS10 prescription issued today ({prescription.Length} bytes, detached CMS by {doctor.Certificate.SubjectDN})");
 
             var registered = await SendAsync(HttpMethod.Post, "/v1/prescriptions", options.ClinicKey,
@@ -105,6 +107,8 @@ public sealed class DemoCommand : ICommand
             var slipFile = Path.GetFullPath(Path.Combine(options.Out, $"slip-{id}.html"));
             await File.WriteAllTextAsync(slipFile, slip);
             Step($"Exchange slip written to {slipFile} (open it in a browser and print: one A5 page with the QR code)");
+
+            await ShowDuplicateWarningAsync(prescription, doctor, signedAt);
 
             var link = await SendAsync(HttpMethod.Post, "/v1/notebook/links", options.NotebookKey, new { prescriptionId = id, exchangeCode = code });
             Step($"The patient scans the slip in their notebook app: linked ({link.GetProperty("linkId").GetString()})");
@@ -126,6 +130,32 @@ public sealed class DemoCommand : ICommand
             foreach (var line in text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Take(12)) output.WriteLine($"        {line}");
             output.WriteLine($"Done in {_clock.Elapsed.TotalSeconds:0.0} s.");
             return ExitCodes.Ok;
+        }
+
+        /// <summary>
+        /// The doctor issues the same prescription again by mistake (signed anew, so it is not a retry of the first): the
+        /// registration answers with what the patient already takes of the same ingredients, and the doctor cancels it.
+        /// </summary>
+        private async Task ShowDuplicateWarningAsync(byte[] prescription, SigningKey doctor, DateTimeOffset firstSignedAt)
+        {
+            // A signing time of its own makes other signature bytes; an identical signature would be answered as a retry.
+            var signature = new CmsSigner().Sign(prescription, doctor, new SigningOptions { Detached = true, SigningTime = firstSignedAt.AddMinutes(-1) });
+            var again = await SendAsync(HttpMethod.Post, "/v1/prescriptions", options.ClinicKey,
+                new { document = Convert.ToBase64String(prescription), signature = Convert.ToBase64String(signature), consent = "card" });
+            var id = again.GetProperty("prescriptionId").GetString()!;
+            var duplicates = again.GetProperty("duplicateMedication").EnumerateArray().ToList();
+            Step($"The doctor registers the same prescription again by mistake ({id}); the answer carries {duplicates.Count} duplicate-medication " +
+                 "warning(s) (重複投薬, shown in full with the patient's consent by card):");
+            foreach (var entry in duplicates)
+            {
+                var from = entry.GetProperty("sameInstitution").GetBoolean() ? "this institution" : "another institution";
+                var name = entry.TryGetProperty("drugName", out var drugName) ? $": {drugName.GetString()}" : "";
+                output.WriteLine($"        RP {entry.GetProperty("rp").GetInt32()} drug {entry.GetProperty("drug").GetInt32()}: ingredient " +
+                                 $"{entry.GetProperty("ingredient").GetString()} ({entry.GetProperty("route").GetString()}) taken until " +
+                                 $"{entry.GetProperty("takingUntil").GetString()}, {entry.GetProperty("source").GetString()} from {from}{name}");
+            }
+            var cancelled = await SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/cancel", options.ClinicKey, null);
+            Step($"The doctor cancels the duplicate: status {cancelled.GetProperty("status").GetString()}");
         }
 
         private void Step(string text) => output.WriteLine($"[{++_step}] {_clock.Elapsed.TotalSeconds,5:0.0}s  {text}");

@@ -17,6 +17,8 @@ public sealed class AuditEntry
     public required string Outcome { get; init; }
     public int StatusCode { get; init; }
     public string? CorrelationId { get; init; }
+    /// <summary>More about the outcome where the action has it, e.g. a medication check's "consent=card; duplicates=2".</summary>
+    public string? Detail { get; init; }
 }
 
 /// <summary>The audit log's names for what a client did.</summary>
@@ -32,6 +34,7 @@ public static class AuditActions
     public const string NotebookLink = "notebook.link";
     /// <summary>The service found a prescription past its last valid date (the sweeper, or a read that came first).</summary>
     public const string Expire = "prescription.expire";
+    public const string MedicationCheck = "medication.check";
 }
 
 /// <summary>
@@ -43,31 +46,32 @@ public sealed class AuditLog(Database database, TimeProvider time)
 {
     private const string Insert =
         """
-        INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id)
-        VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId)
+        INSERT INTO audit_log (at, client_id, client_role, action, prescription_id, outcome, status_code, correlation_id, detail)
+        VALUES (@at, @clientId, @clientRole, @action, @prescriptionId, @outcome, @statusCode, @correlationId, @detail)
         """;
 
     /// <summary>
     /// The entry of a change, in the change's own transaction. <paramref name="outcome"/> is "OK" or the refusal's code (a
-    /// refusal committed with what it changed, such as a wrong exchange code counted toward the lockout).
+    /// refusal committed with what it changed, such as a wrong exchange code counted toward the lockout). <paramref name="detail"/>
+    /// says more where the action has more to say (codes and counts, never a value of a document).
     /// </summary>
     public static Task WriteInTransactionAsync(DbConnection connection, DbTransaction transaction, DateTime at, Caller caller, string action,
-        string? prescriptionId, string outcome, int statusCode) =>
+        string? prescriptionId, string outcome, int statusCode, string? detail = null) =>
         connection.ExecuteAsync(Insert,
             new
             {
                 at, clientId = caller.ClientId, clientRole = caller.Role.Name(), action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode,
-                correlationId = caller.CorrelationId.ToString(),
+                correlationId = caller.CorrelationId.ToString(), detail,
             },
             transaction);
 
     /// <summary>The entry of a change as one statement of the change's <see cref="WriteBatch"/>; no caller for the service's own changes.</summary>
     public static void Add(WriteBatch batch, DateTime at, Caller? caller, string action, string? prescriptionId, string outcome, int statusCode,
-        Guid correlationId) =>
+        Guid correlationId, string? detail = null) =>
         batch.Add(Insert, new
         {
             at, clientId = caller?.ClientId, clientRole = caller?.Role.Name(), action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome,
-            statusCode, correlationId = correlationId.ToString(),
+            statusCode, correlationId = correlationId.ToString(), detail,
         });
 
     /// <summary>
@@ -81,10 +85,10 @@ public sealed class AuditLog(Database database, TimeProvider time)
     }
 
     public async Task WriteAsync(string? clientId, string? clientRole, string action, string? prescriptionId, string outcome, int statusCode,
-        string? correlationId, CancellationToken cancellationToken = default)
+        string? correlationId, CancellationToken cancellationToken = default, string? detail = null)
     {
         await database.ExecuteWriteAsync(Insert,
-            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId },
+            new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId, detail },
             cancellationToken);
     }
 
@@ -94,7 +98,8 @@ public sealed class AuditLog(Database database, TimeProvider time)
         var rows = await connection.QueryAsync<AuditEntry>(
             """
             SELECT id AS Id, at AS At, client_id AS ClientId, client_role AS ClientRole, action AS Action,
-                   prescription_id AS PrescriptionId, outcome AS Outcome, status_code AS StatusCode, correlation_id AS CorrelationId
+                   prescription_id AS PrescriptionId, outcome AS Outcome, status_code AS StatusCode, correlation_id AS CorrelationId,
+                   detail AS Detail
             FROM audit_log WHERE prescription_id = @prescriptionId ORDER BY id
             """,
             new { prescriptionId });

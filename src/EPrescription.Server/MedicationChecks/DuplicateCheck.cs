@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EPrescription.Server.MedicationChecks;
 
 /// <summary>What the patient agreed to be shown (同意): nothing, by their card (マイナ保険証 etc.) or verbally (口頭同意).</summary>
@@ -45,6 +47,11 @@ public static class MedicationConsents
 /// <param name="Institution">The prescribing institution (with consent).</param>
 /// <param name="Pharmacy">The dispensing pharmacy, for a dispensing (with consent).</param>
 /// <param name="Date">The prescribing or dispensing date (with consent).</param>
+/// <remarks>
+/// This record is also the answer's JSON (SPEC §10, issue 13): <c>rp, drug, ingredient, route, takingUntil, source,
+/// sameInstitution</c>, and with consent <c>drugName, drugCode, institution {code, name}, date</c>; absent values are left
+/// out rather than written as null. <see cref="Pharmacy"/> is not part of the v1 answer.
+/// </remarks>
 public sealed record DuplicateMedication(
     int Rp,
     int Drug,
@@ -53,11 +60,11 @@ public sealed record DuplicateMedication(
     DateOnly TakingUntil,
     string Source,
     bool SameInstitution,
-    string? DrugName = null,
-    string? DrugCode = null,
-    MedicationInstitution? Institution = null,
-    MedicationInstitution? Pharmacy = null,
-    DateOnly? Date = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DrugName = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DrugCode = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MedicationInstitution? Institution = null,
+    [property: JsonIgnore] MedicationInstitution? Pharmacy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? Date = null);
 
 /// <summary>
 /// The duplicate-medication check (重複投薬チェック) as a pure function: which checked drugs the patient already takes, same

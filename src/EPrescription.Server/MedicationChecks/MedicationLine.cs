@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EPrescription.Server.MedicationChecks;
 
 /// <summary>Where a line the patient takes comes from.</summary>
@@ -10,7 +12,9 @@ public enum MedicationSource
 }
 
 /// <summary>An institution as the check shows it with consent: its 10-digit code (prefecture, 点数表, code) and name.</summary>
-public sealed record MedicationInstitution(string? Code, string? Name);
+public sealed record MedicationInstitution(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Code,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name);
 
 /// <summary>
 /// One drug of the document being checked: its place (RP番号 and the drug's 1-based position in that RP, as the document

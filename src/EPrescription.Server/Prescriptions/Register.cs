@@ -5,6 +5,7 @@ using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Formats.Prescriptions;
 using EPrescription.Server.Audit;
+using EPrescription.Server.MedicationChecks;
 using EPrescription.Formats.Reading;
 using EPrescription.Formats.Text;
 using EPrescription.Formats.Validation;
@@ -20,11 +21,16 @@ namespace EPrescription.Server.Prescriptions;
 /// its CMS signature verified for a prescriber, its institution matched to the calling clinic, its dates checked in Japan time;
 /// then it is stored with a new prescription ID and exchange code, its history started and PrescriptionRegistered put in the
 /// outbox, all in one transaction. A retry with the same Idempotency-Key or the same signed document gets the first answer.
+/// The same transaction stores the prescription's drug lines and checks them for duplicate medication (SPEC §10): the answer
+/// lists what the patient already takes, and registration goes ahead whatever it finds (the doctor decides).
 /// </summary>
 public static class Register
 {
-    /// <summary>The body: <c>document</c> + detached <c>signature</c>, or <c>signedDocument</c> (CMS with the content inside).</summary>
-    public sealed record Request(string? Document, string? Signature, string? SignedDocument, string? Encoding);
+    /// <summary>
+    /// The body: <c>document</c> + detached <c>signature</c>, or <c>signedDocument</c> (CMS with the content inside); optional
+    /// <c>consent</c> ("card" or "verbal") to see the duplicates' drug names and institutions.
+    /// </summary>
+    public sealed record Request(string? Document, string? Signature, string? SignedDocument, string? Encoding, string? Consent = null);
 
     public sealed record Response(
         string PrescriptionId,
@@ -33,7 +39,9 @@ public static class Register
         DateOnly IssuedOn,
         DateOnly ExpiresOn,
         string SlipUrl,
-        IReadOnlyList<DocumentError> Warnings);
+        IReadOnlyList<DocumentError> Warnings,
+        /// <summary>What the patient already takes of the same ingredient by the same route (empty when nothing).</summary>
+        IReadOnlyList<DuplicateMedication> DuplicateMedication);
 
     /// <summary>
     /// The answer and whether it was replayed from an earlier identical request. A registration that was not replayed wrote its
@@ -48,10 +56,13 @@ public static class Register
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
 
+        private readonly MedicationStore _medications = new(time);
+
         public async Task<Outcome> HandleAsync(Request request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken = default)
         {
             if (caller.InstitutionCode is null) throw new DomainException(ErrorCodes.Forbidden, "Only a clinic with an institution code registers prescriptions.");
             var body = SignedSubmission.Decode(request.Document, request.Signature, request.SignedDocument, request.Encoding, "a registration");
+            var consent = MedicationCheck.ConsentOf(request.Consent);
             var requestHash = Hash(JsonSerializer.SerializeToUtf8Bytes(request, Json));
 
             // The same Idempotency-Key, or the same signed bytes (the same prescription, whatever key came with them): answer as
@@ -101,7 +112,8 @@ public static class Register
 
             var id = PrescriptionId.New();
             var response = new Response(id.ToString(), ExchangeCode.New().Value, Statuses.Name(PrescriptionStatus.Registered),
-                prescription.IssueDate, expiresOn, $"/v1/prescriptions/{id}/slip", warnings);
+                prescription.IssueDate, expiresOn, $"/v1/prescriptions/{id}/slip", warnings, []);
+            var patientKey = patientKeys.For(prescription);
             var now = time.GetUtcNow().UtcDateTime;
 
             try
@@ -125,17 +137,23 @@ public static class Register
                             encoding = StoredEncodings.Name(body.Encoding), signature = body.Signature,
                             detached = body.Detached, contentHash, parsed = JsonSerializer.Serialize(prescription, Json),
                             verification = JsonSerializer.Serialize(VerificationSummary.From(verification), Json),
-                            patientKey = patientKeys.For(prescription), now, totalUses = Math.Max(1, prescription.RefillTotalUses ?? 1),
+                            patientKey, now, totalUses = Math.Max(1, prescription.RefillTotalUses ?? 1),
                             splitPart = prescription.SplitInstruction?.SplitIndex, splitOf = prescription.SplitInstruction?.SplitCount,
                         });
                     PrescriptionStore.AppendHistory(batch, id.Value, "register", null, PrescriptionStatus.Registered,
                         caller.ClientId, caller.CorrelationId.ToString(), now);
+                    response = response with
+                    {
+                        DuplicateMedication = await MedicationCheck.AtRegistrationAsync(_medications, connection, transaction, prescription, id.Value,
+                            expiresOn, patientKey, consent, cancellationToken),
+                    };
                     var messageId = Guid.NewGuid();
                     OutboxWriter.Add(batch, messageId, caller.CorrelationId,
                         new PrescriptionRegistered(messageId, caller.CorrelationId, id.ToString(), caller.InstitutionCode, prescription.IssueDate, expiresOn, now), now);
                     Remember(batch, caller.ClientId, contentKey, contentKey, response, now);
                     if (idempotencyKey is not null) Remember(batch, caller.ClientId, idempotencyKey, requestHash, response, now);
-                    AuditLog.Add(batch, now, caller, AuditActions.Register, response.PrescriptionId, "OK", 201, caller.CorrelationId);
+                    AuditLog.Add(batch, now, caller, AuditActions.Register, response.PrescriptionId, "OK", 201, caller.CorrelationId,
+                        MedicationCheck.AuditDetail(consent, response.DuplicateMedication.Count));
                     await batch.ExecuteAsync(connection, transaction);
                 }, cancellationToken);
             }
@@ -168,9 +186,11 @@ public static class Register
                 }
                 return JsonSerializer.Deserialize<Response>(byKey.Response, Json);
             }
-            return stored.FirstOrDefault(s => s.Key == contentKey) is { Response: not null } byContent
+            var first = stored.FirstOrDefault(s => s.Key == contentKey) is { Response: not null } byContent
                 ? JsonSerializer.Deserialize<Response>(byContent.Response, Json)
                 : null;
+            // Answers stored before the check existed have no list: nothing was checked, so nothing was found.
+            return first is { DuplicateMedication: null } ? first with { DuplicateMedication = [] } : first;
         }
 
         private static void Remember(WriteBatch batch, string clientId, string key, string requestHash, Response response, DateTime now) =>
@@ -183,7 +203,7 @@ public static class Register
     }
 
     /// <summary>Reads and validates the document; every error at once, or the typed prescription and the warnings.</summary>
-    private static (Prescription Prescription, IReadOnlyList<DocumentError> Warnings) ReadDocument(byte[] bytes, TextEncodingKind encoding)
+    internal static (Prescription Prescription, IReadOnlyList<DocumentError> Warnings) ReadDocument(byte[] bytes, TextEncodingKind encoding)
     {
         JahisDocument document;
         try
