@@ -1,4 +1,5 @@
 using EPrescription.Api.Audit;
+using EPrescription.Api.Feedback;
 using EPrescription.Api.Notebook;
 using EPrescription.NotebookSync.Links;
 using EPrescription.NotebookSync.Records;
@@ -7,6 +8,7 @@ using EPrescription.Api.Infrastructure;
 using EPrescription.Api.Prescriptions;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
+using EPrescription.Server.Feedback;
 using EPrescription.Server.Prescriptions;
 using EPrescription.Server.Storage;
 using EPrescription.Signatures.Trust;
@@ -73,6 +75,8 @@ public static class ApiApplication
         services.AddSingleton<LinkPatient.Handler>();
         services.AddSingleton<Feed.Handler>();
         services.AddSingleton<Deliveries>();
+        services.AddSingleton<GetDispensings.Handler>();
+        services.AddSingleton<ClinicFeed.Handler>();
         services.Configure<WebhookOptions>(builder.Configuration.GetSection("NotebookSync:Webhooks"));
         services.AddHttpClient(WebhookDispatcher.HttpClientName);
         AddBus(builder);
@@ -137,6 +141,7 @@ public static class ApiApplication
         PrescriptionEndpoints.Map(v1);
         PharmacyEndpoints.Map(v1);
         NotebookEndpoints.Map(v1);
+        FeedbackEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         return app;
     }

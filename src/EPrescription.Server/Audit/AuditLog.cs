@@ -29,6 +29,8 @@ public static class AuditActions
     public const string Return = "prescription.return";
     public const string Dispense = "prescription.dispense";
     public const string NotebookLink = "notebook.link";
+    public const string Dispensings = "prescription.dispensings";
+    public const string ClinicEvents = "clinic.events";
 }
 
 /// <summary>
@@ -74,6 +76,21 @@ public sealed class AuditLog(Database database, TimeProvider time)
         await database.ExecuteWriteAsync(Insert,
             new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// A read that served several prescriptions at once (a page of the clinic event feed): one entry for each, so the audit of
+    /// each prescription shows who read it; one entry without a prescription when it served none.
+    /// </summary>
+    public async Task WriteReadsAsync(Caller caller, string action, IEnumerable<string> prescriptionIds, CancellationToken cancellationToken = default)
+    {
+        var at = time.GetUtcNow().UtcDateTime;
+        var entries = prescriptionIds.Select(id => (string?)id).DefaultIfEmpty(null).Select(id => new
+        {
+            at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(id), outcome = "OK",
+            statusCode = 200, correlationId = caller.CorrelationId.ToString(),
+        }).ToList();
+        await database.ExecuteWriteAsync(Insert, entries, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ForPrescriptionAsync(string prescriptionId, CancellationToken cancellationToken = default)
