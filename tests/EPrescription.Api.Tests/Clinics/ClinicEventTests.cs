@@ -54,6 +54,39 @@ public sealed class ClinicEventTests(DatabaseProvider provider) : ClinicScenario
         });
     }
 
+    /// <summary>
+    /// A part, the important flag and the pharmacist's note travel in the DispensingRecorded event (the dispensing request will
+    /// carry them; until it does, the event is written here as the dispensing use case writes it, through the outbox writer,
+    /// for a prescription the pharmacy really received). The clinic reads them in its feed.
+    /// </summary>
+    [Test]
+    public async Task Should_carry_a_dispensings_part_important_flag_and_note_to_the_clinic()
+    {
+        var (id, code) = await RegisterVisitAsync(1);
+        await ReceivedAsync(id, code);
+        const string note = "疑義照会の結果、ムコスタ錠を中止しました。";
+        await Api.Database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var messageId = Guid.NewGuid();
+            var now = DateTime.UtcNow;
+            await EPrescription.Server.Outbox.OutboxWriter.AddAsync(connection, transaction, messageId, messageId,
+                new EPrescription.Contracts.DispensingRecorded(messageId, messageId, "dsp_part_1", id, "patient-key", 1, Pharmacy.Id, TodayInJapan, now,
+                    Part: true, Important: true, NoteToPrescriber: note), now);
+        });
+
+        var dispensed = (await EventsWhenAsync(2))[1];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(dispensed.GetProperty("type").GetString(), Is.EqualTo("dispensed"));
+            Assert.That(dispensed.GetProperty("dispensingId").GetString(), Is.EqualTo("dsp_part_1"));
+            Assert.That(dispensed.GetProperty("part").GetBoolean(), Is.True);
+            Assert.That(dispensed.GetProperty("important").GetBoolean(), Is.True);
+            Assert.That(dispensed.GetProperty("noteToPrescriber").GetString(), Is.EqualTo(note));
+            Assert.That(Api.Logs.Text, Does.Not.Contain(note), "the note is never logged");
+        });
+    }
+
     [Test]
     public async Task Should_show_another_clinic_none_of_the_events_and_refuse_pharmacies_and_notebook_apps()
     {
