@@ -1,5 +1,6 @@
 using EPrescription.Api.Audit;
 using EPrescription.Api.MedicationChecks;
+using EPrescription.Api.Feedback;
 using EPrescription.Api.Notebook;
 using EPrescription.NotebookSync.Links;
 using EPrescription.NotebookSync.Records;
@@ -9,6 +10,7 @@ using EPrescription.Api.Prescriptions;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
 using EPrescription.Server.MedicationChecks;
+using EPrescription.Server.Feedback;
 using EPrescription.Server.Prescriptions;
 using EPrescription.Server.Storage;
 using EPrescription.Signatures.Trust;
@@ -77,6 +79,8 @@ public static class ApiApplication
         services.AddSingleton<LinkPatient.Handler>();
         services.AddSingleton<Feed.Handler>();
         services.AddSingleton<Deliveries>();
+        services.AddSingleton<GetDispensings.Handler>();
+        services.AddSingleton<ClinicFeed.Handler>();
         services.Configure<WebhookOptions>(builder.Configuration.GetSection("NotebookSync:Webhooks"));
         services.AddHttpClient(WebhookDispatcher.HttpClientName);
         AddBus(builder);
@@ -142,6 +146,7 @@ public static class ApiApplication
         PharmacyEndpoints.Map(v1);
         NotebookEndpoints.Map(v1);
         MedicationCheckEndpoints.Map(v1);
+        FeedbackEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         return app;
     }

@@ -9,4 +9,5 @@ public sealed record ReceivePrescription(
     Guid CorrelationId,
     string PrescriptionId,
     string ExchangeCode,
-    string PharmacyClientId);
+    string PharmacyClientId,
+    string? Consent = null);

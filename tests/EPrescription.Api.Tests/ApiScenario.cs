@@ -85,5 +85,19 @@ public abstract class ApiScenario(DatabaseProvider provider, BusTransport transp
         return problem;
     }
 
+    /// <summary>Long enough for the outbox relay and the consumers on a busy 2-core machine; every wait is bounded by it.</summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; fails with <paramref name="what"/> if it never does.</summary>
+    protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? Patience);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {(within ?? Patience).TotalSeconds:0} s: {what}");
+            await Task.Delay(100);
+        }
+    }
+
     protected static StringContent Json(string text, string mediaType = "application/json") => new(text, Encoding.UTF8, mediaType);
 }

@@ -17,9 +17,10 @@ namespace EPrescription.LoadGenerator.Floor;
 /// one commit per step a client waits for. No HTTP, no bus, no use-case code, no JSON, no parsing of the JAHIS documents.
 /// <list type="number">
 /// <item>register: verify the prescriber's detached CMS; commit the prescription row, its history row and its audit row;</item>
-/// <item>receive: commit the status change (guarded by the row version), its history row and its audit row;</item>
-/// <item>dispense: verify the pharmacist's encapsulated CMS; commit the dispensing row, the status change, history, audit and
-/// the outbox row of the event;</item>
+/// <item>receive: commit the status change (guarded by the row version), its history row, its audit row and the clinic's
+/// event (SPEC §11);</item>
+/// <item>dispense: verify the pharmacist's encapsulated CMS; commit the dispensing row, the status change, history, audit, the
+/// outbox row of the event and the clinic's event;</item>
 /// <item>notebook record: commit the record and the processed-message row (the notebook role's own transaction).</item>
 /// </list>
 /// The verifications are BouncyCastle's <c>SignerInformation.Verify</c> with the key of the certificate the CMS carries: the
@@ -124,6 +125,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
                 ("pharmacy", DevClients.Pharmacy.Id), ("now", now), ("id", id));
             if (changed != 1) throw new InvalidOperationException("receive changed no row");
             await HistoryAndAuditAsync(connection, transaction, id, "receive", "registered", "received", DevClients.Pharmacy.Id, "pharmacy", now);
+            await ClinicEventAsync(connection, transaction, id, "received", "{}", now);
         });
         lap.Next(Operations.Dispense);
         var dispensing = new CmsSignedData(documents.SignedDispensing);
@@ -156,6 +158,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
                 VALUES (@message, 'DispensingRecorded', @payload, @message, @now)
                 """,
                 ("message", Guid.NewGuid().ToString()), ("payload", Verification), ("now", now));
+            await ClinicEventAsync(connection, transaction, id, "dispensed", $$"""{"dispensingId":"{{dispensingId}}","dispensedOn":"{{today:yyyy-MM-dd}}","part":false,"important":false}""", now);
         });
         lap.Next(Operations.RecordWritten);
         await CommitAsync(connection, sqlite, async transaction =>
@@ -193,6 +196,16 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Org.BouncyCastle.Crypto.AsymmetricKeyParameter> Keys = new();
+
+    /// <summary>The event of the issuing clinic's feed, as the outbox writer appends it (the clinic is known here).</summary>
+    private static Task ClinicEventAsync(DbConnection connection, DbTransaction transaction, string id, string type, string payload, DateTime now) =>
+        ExecuteAsync(connection, transaction,
+            """
+            INSERT INTO clinic_events (id, clinic_client_id, prescription_id, type, at, pharmacy_client_id, payload)
+            VALUES (@event, @clinic, @id, @type, @now, @pharmacy, @payload)
+            """,
+            ("event", "cev_" + Guid.NewGuid().ToString("N")), ("clinic", DevClients.Clinic.Id), ("id", id), ("type", type), ("now", now),
+            ("pharmacy", DevClients.Pharmacy.Id), ("payload", payload));
 
     private Task HistoryAndAuditAsync(DbConnection connection, DbTransaction transaction, string id, string action, string? from, string to,
         string clientId, string role, DateTime now) =>

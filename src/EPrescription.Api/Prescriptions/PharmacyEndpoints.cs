@@ -4,6 +4,7 @@ using EPrescription.Contracts;
 using EPrescription.Server;
 using EPrescription.Server.Audit;
 using EPrescription.Server.Clients;
+using EPrescription.Server.MedicationChecks;
 using EPrescription.Server.Messaging;
 using EPrescription.Server.Prescriptions;
 using MassTransit;
@@ -17,7 +18,8 @@ namespace EPrescription.Api.Prescriptions;
 /// </summary>
 public static class PharmacyEndpoints
 {
-    public sealed record ReceiveRequest(string? ExchangeCode);
+    /// <summary><c>consent</c>: "card" or "verbal" (口頭同意) when the patient agreed to show what else they take (SPEC §10).</summary>
+    public sealed record ReceiveRequest(string? ExchangeCode, string? Consent = null);
 
     public sealed record ReceiveResponse(
         string PrescriptionId,
@@ -34,7 +36,9 @@ public static class PharmacyEndpoints
         int TotalUses,
         int UsesDone,
         /// <summary>The parts (分割調剤) of this use already dispensed, by this or another pharmacy (継続調剤).</summary>
-        IReadOnlyList<PartDispensed> Parts);
+        IReadOnlyList<PartDispensed> Parts,
+        /// <summary>The duplicate-medication check (重複投薬チェック) of the prescription against what the patient takes.</summary>
+        IReadOnlyList<DuplicateMedication> DuplicateMedication);
 
     /// <summary>
     /// The dispensing result and what the pharmacy says with it: <c>part</c> (分割調剤: the pharmacy keeps the prescription),
@@ -66,12 +70,15 @@ public static class PharmacyEndpoints
                 var body = await RequestBody.ReadJsonAsync<ReceiveRequest>(http.Request);
                 if (string.IsNullOrWhiteSpace(body.ExchangeCode))
                     throw new DomainException(ErrorCodes.RequestInvalid, "Send the exchange code from the patient's slip: {\"exchangeCode\": \"123456\"}.");
+                var consent = MedicationCheck.ConsentOf(body.Consent);
                 var caller = http.Caller();
                 var reply = await requests.SendAsync<ReceivePrescription, PrescriptionHandedOver>(
-                    new ReceivePrescription(NewId.NextGuid(), caller.CorrelationId, id, body.ExchangeCode, caller.ClientId), http);
+                    new ReceivePrescription(NewId.NextGuid(), caller.CorrelationId, id, body.ExchangeCode, caller.ClientId,
+                        consent == MedicationConsent.None ? null : consent.Name()), http);
                 return TypedResults.Ok(new ReceiveResponse(reply.PrescriptionId, reply.Status, Convert.ToBase64String(reply.Document), reply.DocumentEncoding,
                     Convert.ToBase64String(reply.Signature), reply.SignatureDetached, Parse(reply.Prescription), Parse(reply.Verification), reply.IssuedOn, reply.ExpiresOn,
-                    reply.TotalUses, reply.UsesDone, reply.Parts is null ? [] : JsonSerializer.Deserialize<List<PartDispensed>>(reply.Parts)!));
+                    reply.TotalUses, reply.UsesDone, reply.Parts is null ? [] : JsonSerializer.Deserialize<List<PartDispensed>>(reply.Parts)!,
+                    reply.DuplicateMedication is null ? [] : JsonSerializer.Deserialize<List<DuplicateMedication>>(reply.DuplicateMedication)!));
             })
             .RequireRole(ClientRole.Pharmacy)
             .WithMetadata(new AuditAction(AuditActions.Receive))

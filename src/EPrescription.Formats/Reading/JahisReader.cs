@@ -123,6 +123,13 @@ public static partial class JahisReader
         return new JahisRecord(record.Line, [.. values.Take(last), values[^1]]);
     }
 
+    /// <summary>
+    /// The encoding <see cref="Read"/> assumes when it is given none: UTF-8 after a byte-order mark or when the bytes are valid
+    /// UTF-8 with non-ASCII text, else CP932 (for stored documents whose encoding was not kept).
+    /// </summary>
+    public static TextEncodingKind DetectEncoding(ReadOnlySpan<byte> bytes) =>
+        bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? TextEncodingKind.Utf8 : Detect(bytes);
+
     private static TextEncodingKind Detect(ReadOnlySpan<byte> bytes)
     {
         var ascii = true;

@@ -35,6 +35,8 @@ public static class AuditActions
     /// <summary>The service found a prescription past its last valid date (the sweeper, or a read that came first).</summary>
     public const string Expire = "prescription.expire";
     public const string MedicationCheck = "medication.check";
+    public const string Dispensings = "prescription.dispensings";
+    public const string ClinicEvents = "clinic.events";
 }
 
 /// <summary>
@@ -90,6 +92,21 @@ public sealed class AuditLog(Database database, TimeProvider time)
         await database.ExecuteWriteAsync(Insert,
             new { at = time.GetUtcNow().UtcDateTime, clientId, clientRole, action, prescriptionId = PrescriptionIdOf(prescriptionId), outcome, statusCode, correlationId, detail },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// A read that served several prescriptions at once (a page of the clinic event feed): one entry for each, so the audit of
+    /// each prescription shows who read it; one entry without a prescription when it served none.
+    /// </summary>
+    public async Task WriteReadsAsync(Caller caller, string action, IEnumerable<string> prescriptionIds, CancellationToken cancellationToken = default)
+    {
+        var at = time.GetUtcNow().UtcDateTime;
+        var entries = prescriptionIds.Select(id => (string?)id).DefaultIfEmpty(null).Select(id => new
+        {
+            at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(id), outcome = "OK",
+            statusCode = 200, correlationId = caller.CorrelationId.ToString(),
+        }).ToList();
+        await database.ExecuteWriteAsync(Insert, entries, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ForPrescriptionAsync(string prescriptionId, CancellationToken cancellationToken = default)

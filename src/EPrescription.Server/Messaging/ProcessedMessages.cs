@@ -29,7 +29,8 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
     /// whatever the work wrote before refusing.
     /// </summary>
     public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Caller caller, string action, string prescriptionId,
-        Func<DbConnection, DbTransaction, WriteBatch, Task<object>> work, CancellationToken cancellationToken = default)
+        Func<DbConnection, DbTransaction, WriteBatch, Task<object>> work, CancellationToken cancellationToken = default,
+        Func<object, string?>? auditDetail = null)
     {
         var correlationId = caller.CorrelationId;
         try
@@ -61,7 +62,7 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
                     new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) });
                 var outcome = reply is PrescriptionRequestRefused refused ? refused.Code : "OK";
                 Audit.AuditLog.Add(batch, _time.GetUtcNow().UtcDateTime, caller, action, prescriptionId,
-                    outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200, correlationId);
+                    outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200, correlationId, auditDetail?.Invoke(reply));
                 await batch.ExecuteAsync(connection, transaction);
                 return reply;
             }, cancellationToken);

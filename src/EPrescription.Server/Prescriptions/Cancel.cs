@@ -15,6 +15,8 @@ public static class Cancel
 
     internal sealed class Handler(PrescriptionStore store, TimeProvider time)
     {
+        private readonly MedicationChecks.MedicationStore _medications = new(time);
+
         public async Task<Response> HandleAsync(string id, Caller caller, CancellationToken cancellationToken = default)
         {
             if (!PrescriptionId.TryParse(id, out var parsed)) throw GetStatus.NotFound(id);
@@ -29,6 +31,8 @@ public static class Cancel
                 store.Save(batch, row, decision, caller, caller.CorrelationId, now);
                 if (decision.Refusal is null) AuditLog.Add(batch, now, caller, AuditActions.Cancel, row.Id, "OK", 200, caller.CorrelationId);
                 await batch.ExecuteAsync(connection, transaction);
+                // A cancelled prescription no longer counts in duplicate-medication checks.
+                if (decision.Refusal is null) await _medications.EndPrescriptionAsync(connection, transaction, row.Id, cancellationToken);
                 // An expiry found on the way is committed, and the cancel refused with EXPIRED.
                 refusal = decision.Refusal;
                 return new Response(PrescriptionId.Parse(row.Id).ToString(), row.Status, now);

@@ -29,6 +29,8 @@ public static class Dispense
 
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, CmsSignatureVerifier verifier, TimeProvider time)
     {
+        private readonly MedicationStore _medications = new(time);
+
         public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default)
         {
             // Signature checks and parsing need no database: done before the transaction, so it holds its locks only briefly.
@@ -84,9 +86,9 @@ public static class Dispense
             var sequence = await connection.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO dispensings (id, prescription_id, pharmacy_client_id, patient_key, dispensed_on, document, signature,
-                    signature_detached, verification, substitutions, recorded_at, use_number, part, content_hash)
+                    signature_detached, verification, substitutions, recorded_at, use_number, part, content_hash, important, note_to_prescriber)
                 VALUES (@dispensingId, @prescriptionId, @pharmacy, @patientKey, @dispensedOn, @document, @signature, @detached,
-                    @verification, @substitutions, @now, @useNumber, @part, @contentHash);
+                    @verification, @substitutions, @now, @useNumber, @part, @contentHash, @important, @note);
                 SELECT sequence FROM dispensings WHERE id = @dispensingId
                 """,
                 new
@@ -94,8 +96,14 @@ public static class Dispense
                     dispensingId, prescriptionId = row.Id, pharmacy = pharmacy.ClientId, patientKey = row.PatientKey, dispensedOn,
                     document = content, signature = command.Signature, detached = command.Detached,
                     verification = JsonSerializer.Serialize(VerificationSummary.From(verification)), substitutions = substitutionsJson, now,
-                    useNumber, part = command.Part, contentHash,
+                    useNumber, part = command.Part, contentHash, important = command.Important, note = command.NoteToPrescriber,
                 }, transaction);
+
+            // What the patient now takes (SPEC §10): the dispensed drugs from their own date; the prescription's lines end when
+            // its use is done (a refill's next use counts from its own dispensing).
+            await _medications.AddAsync(connection, transaction, row.PatientKey,
+                MedicationLines.FromDispensing(notebookDocument, prescription, row.Id, dispensingId, dispensedOn));
+            if (!command.Part || row.TotalUses > 1) await _medications.EndPrescriptionAsync(connection, transaction, row.Id);
 
             var messageId = Guid.NewGuid();
             var publicId = PrescriptionId.Parse(row.Id).ToString();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using EPrescription.Contracts;
 using EPrescription.Server.Audit;
+using EPrescription.Server.MedicationChecks;
 using EPrescription.Server.Messaging;
 using EPrescription.Server.Storage;
 using EPrescription.Server.Time;
@@ -20,12 +21,22 @@ public static class Receive
 {
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
     {
-        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default) =>
-            processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
-                AuditActions.Receive, command.PrescriptionId,
-                (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command), cancellationToken);
+        private readonly MedicationStore _medications = new(time);
 
-        private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, ReceivePrescription command)
+        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default)
+        {
+            // The API checked the consent; a command from elsewhere with a value it does not know shows no details.
+            var consent = MedicationConsents.TryParse(command.Consent, out var parsed) ? parsed : MedicationConsent.None;
+            return processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
+                AuditActions.Receive, command.PrescriptionId,
+                (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command, consent), cancellationToken,
+                reply => reply is PrescriptionHandedOver handed
+                    ? MedicationCheck.AuditDetail(consent, handed.DuplicateMedication is { } list ? JsonSerializer.Deserialize<List<JsonElement>>(list)!.Count : 0)
+                    : MedicationCheck.AuditDetail(consent, null));
+        }
+
+        private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, ReceivePrescription command,
+            MedicationConsent consent)
         {
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw NotFound(command.PrescriptionId);
             var (client, row) = await store.LoadForChangeAsync(connection, transaction, id.Value, command.PharmacyClientId);
@@ -37,12 +48,15 @@ public static class Receive
             var decision = PrescriptionLifecycle.Decide(row.State, pharmacy.Actor, new LifecycleAction.Receive(), JapanTime.Today(time));
             store.Save(batch, row, decision, pharmacy, command.CorrelationId, now);
             decision.OrThrow();
-            return HandedOver(row, command.CorrelationId, await PartsAsync(connection, transaction, row));
+            // The duplicate-medication check for the pharmacy (SPEC §10): what the patient takes besides this prescription.
+            var duplicates = await MedicationCheck.ForHeldPrescriptionAsync(_medications, connection, transaction, row.Id, row.PatientKey, consent,
+                row.InstitutionCode);
+            return HandedOver(row, command.CorrelationId, await PartsAsync(connection, transaction, row), JsonSerializer.Serialize(duplicates));
         }
 
-        private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId, string? parts) => new(
+        private static PrescriptionHandedOver HandedOver(PrescriptionRow row, Guid correlationId, string? parts, string duplicates) => new(
             correlationId, PrescriptionId.Parse(row.Id).ToString(), row.Status, row.Document, row.DocumentEncoding, row.Signature,
-            row.SignatureDetached, row.Parsed, row.Verification, row.IssuedOn, row.ExpiresOn, row.TotalUses, row.UsesDone, parts);
+            row.SignatureDetached, row.Parsed, row.Verification, row.IssuedOn, row.ExpiresOn, row.TotalUses, row.UsesDone, parts, duplicates);
 
         /// <summary>The parts of the current use dispensed so far, by any pharmacy, as JSON; null when there are none.</summary>
         private static async Task<string?> PartsAsync(DbConnection connection, DbTransaction transaction, PrescriptionRow row)

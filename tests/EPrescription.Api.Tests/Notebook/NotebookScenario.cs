@@ -19,9 +19,6 @@ namespace EPrescription.Api.Tests.Notebook;
 /// </summary>
 public abstract class NotebookScenario(DatabaseProvider provider, BusTransport transport = BusTransport.InMemory) : ApiScenario(provider, transport)
 {
-    /// <summary>Long enough for the outbox relay and the consumer on a busy 2-core machine; every wait is bounded by it.</summary>
-    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
     /// <summary>A prescription as the patient's slip shows it.</summary>
     protected sealed record Slip(string Id, string ExchangeCode);
 
@@ -111,17 +108,6 @@ public abstract class NotebookScenario(DatabaseProvider provider, BusTransport t
         while ((records = await FeedAsync(app)).Count < count && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.That(records, Has.Count.EqualTo(count), $"records in the feed of {(app ?? NotebookApp).Id}");
         return records;
-    }
-
-    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; fails with <paramref name="what"/> if it never does.</summary>
-    protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? Patience);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {(within ?? Patience).TotalSeconds:0} s: {what}");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>Waits (bounded) until the outbox relay has published every event and the consumers had time to see them.</summary>
