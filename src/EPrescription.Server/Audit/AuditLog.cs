@@ -103,8 +103,8 @@ public sealed class AuditLog(Database database, TimeProvider time)
         var at = time.GetUtcNow().UtcDateTime;
         var entries = prescriptionIds.Select(id => (string?)id).DefaultIfEmpty(null).Select(id => new
         {
-            at, clientId = caller.ClientId, clientRole = caller.Role, action, prescriptionId = PrescriptionIdOf(id), outcome = "OK",
-            statusCode = 200, correlationId = caller.CorrelationId.ToString(),
+            at, clientId = caller.ClientId, clientRole = caller.Role.Name(), action, prescriptionId = PrescriptionIdOf(id), outcome = "OK",
+            statusCode = 200, correlationId = caller.CorrelationId.ToString(), detail = (string?)null,
         }).ToList();
         await database.ExecuteWriteAsync(Insert, entries, cancellationToken);
     }

@@ -33,6 +33,9 @@ public static class ClinicEvents
         /// <summary>The clinic cancelled it (取消).</summary>
         public const string Cancelled = "cancelled";
 
+        /// <summary>A refill's next use may be received from today (its window opened).</summary>
+        public const string RefillDue = "refill-due";
+
         /// <summary>It passed its last valid date before it was dispensed.</summary>
         public const string Expired = "expired";
     }
@@ -50,6 +53,8 @@ public static class ClinicEvents
             new Payload { DispensingId = e.DispensingId, DispensedOn = e.DispensedOn, Part = e.Part, Important = e.Important, NoteToPrescriber = e.NoteToPrescriber }),
         PrescriptionCancelled e => new(e.PrescriptionId, Types.Cancelled, e.CancelledAt, null, Payload.None),
         PrescriptionExpired e => new(e.PrescriptionId, Types.Expired, e.ExpiredAt, null, new Payload { ExpiresOn = e.ExpiresOn }),
+        RefillDue e => new(e.PrescriptionId, Types.RefillDue, e.At, null,
+            new Payload { Use = e.Use, NextDueOn = e.NextDueOn, Window = new Prescriptions.RefillWindow(e.WindowFrom, e.WindowTo) }),
         _ => null,
     };
 
@@ -78,6 +83,9 @@ public static class ClinicEvents
         public bool? Important { get; init; }
         public string? NoteToPrescriber { get; init; }
         public DateOnly? ExpiresOn { get; init; }
+        public int? Use { get; init; }
+        public DateOnly? NextDueOn { get; init; }
+        public Prescriptions.RefillWindow? Window { get; init; }
 
         internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     }

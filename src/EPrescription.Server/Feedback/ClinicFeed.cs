@@ -28,6 +28,9 @@ public static class ClinicFeed
     /// <param name="Important">dispensed: the pharmacy flagged it as important for the prescriber (重要情報).</param>
     /// <param name="NoteToPrescriber">dispensed: the pharmacist's note to the prescriber, when there is one.</param>
     /// <param name="ExpiresOn">expired: the last valid date it passed.</param>
+    /// <param name="Use">refill-due: the refill's use (リフィル) that may now be received.</param>
+    /// <param name="NextDueOn">refill-due: the use's due date.</param>
+    /// <param name="Window">refill-due: the dates it may be received (due date ± 7 days, Japan).</param>
     public sealed record Event(
         string Id,
         string Type,
@@ -39,7 +42,10 @@ public static class ClinicFeed
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Part,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Important,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoteToPrescriber,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? ExpiresOn);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? ExpiresOn,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Use = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? NextDueOn = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RefillWindow? Window = null);
 
     public sealed record Page(IReadOnlyList<Event> Events, string? NextCursor, bool HasMore);
 
@@ -84,7 +90,8 @@ public static class ClinicFeed
         var payload = JsonSerializer.Deserialize<ClinicEvents.Payload>(row.Payload, ClinicEvents.Payload.Json) ?? ClinicEvents.Payload.None;
         return new Event(row.Id, row.Type, PrescriptionId.Parse(row.PrescriptionId).ToString(), row.At,
             row.PharmacyName is null ? null : new DispensingPharmacy(row.PharmacyName, row.PharmacyInstitutionCode),
-            payload.DispensingId, payload.DispensedOn, payload.Part, payload.Important, payload.NoteToPrescriber, payload.ExpiresOn);
+            payload.DispensingId, payload.DispensedOn, payload.Part, payload.Important, payload.NoteToPrescriber, payload.ExpiresOn,
+            payload.Use, payload.NextDueOn, payload.Window);
     }
 
     /// <summary>Opaque to clinics: "e1." and the base64url of "commit.sequence" (see <see cref="CommitHorizon"/>).</summary>

@@ -1,5 +1,6 @@
 using Dapper;
 using EPrescription.Server.Time;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,11 +8,14 @@ namespace EPrescription.Server.Prescriptions;
 
 /// <summary>
 /// Expires prescriptions nobody looked at after their last valid date (Japan time), so status lists and events are right
-/// without waiting for the next request. The same transition the lazy path uses, so both can run at once safely.
+/// without waiting for the next request, and announces refills whose next use may now be received. The lifecycle decides
+/// both under the row's lock, as for the lazy path, so both can run at once safely.
 /// </summary>
-internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, ILogger<ExpirySweeper> logger) : BackgroundService
+internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, ILogger<ExpirySweeper> logger, IConfiguration configuration)
+    : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    /// <summary>How often it runs: <c>Prescriptions:SweepInterval</c> (a TimeSpan, default one minute).</summary>
+    private readonly TimeSpan _interval = configuration.GetValue("Prescriptions:SweepInterval", TimeSpan.FromMinutes(1));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +25,8 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
             {
                 var expired = await SweepAsync(stoppingToken);
                 if (expired > 0) logger.LogInformation("Expired {Count} prescription(s) past their last valid date", expired);
+                var due = await AnnounceDueRefillsAsync(stoppingToken);
+                if (due > 0) logger.LogInformation("Announced {Count} refill use(s) whose window opened", due);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -28,7 +34,7 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
             }
             try
             {
-                await Task.Delay(Interval, time, stoppingToken);
+                await Task.Delay(_interval, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -61,5 +67,27 @@ internal sealed class ExpirySweeper(PrescriptionStore store, TimeProvider time, 
             }
             if (due.Count < 100) return expired;
         }
+    }
+
+    /// <summary>
+    /// Announces (RefillDue, the clinic event <c>refill-due</c>) each refill awaiting a use whose window opened today or before,
+    /// once per use; returns how many. The lifecycle says when a use is due; the row is locked while it is announced.
+    /// </summary>
+    public async Task<int> AnnounceDueRefillsAsync(CancellationToken cancellationToken)
+    {
+        var today = JapanTime.Today(time);
+        List<string> candidates;
+        await using (var connection = await store.Database.OpenAsync(cancellationToken))
+        {
+            candidates = (await connection.QueryAsync<string>(
+                "SELECT id FROM prescriptions WHERE status = 'awaiting-refill' AND next_due_on <= @dueBy AND refill_due_use <= uses_done",
+                new { dueBy = today.AddDays(RefillWindow.DaysEitherSide) })).ToList();
+        }
+        var announced = 0;
+        foreach (var id in candidates)
+        {
+            if (await store.AnnounceRefillDueAsync(id, cancellationToken)) announced++;
+        }
+        return announced;
     }
 }

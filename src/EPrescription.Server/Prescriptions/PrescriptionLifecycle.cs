@@ -148,6 +148,10 @@ public static class PrescriptionLifecycle
         };
     }
 
+    /// <summary>Whether a refill awaiting its next use may be received from <paramref name="today"/> on (its window has opened).</summary>
+    public static bool IsRefillDue(PrescriptionState state, DateOnly today) =>
+        state.Status == PrescriptionStatus.AwaitingRefill && state.Window is { } window && today >= window.From && today <= window.To;
+
     /// <summary>Whether the sweeper should expire it today (Japan date).</summary>
     public static bool IsPastValidity(PrescriptionState state, DateOnly today) => state.ValidThrough is { } last && today > last;
 

@@ -13,7 +13,7 @@ internal sealed class PrescriptionRow
         verification AS Verification, patient_key AS PatientKey, holder_client_id AS HolderClientId,
         failed_attempts AS FailedAttempts, locked_until AS LockedUntil, registered_at AS RegisteredAt, updated_at AS UpdatedAt,
         row_version AS RowVersion, total_uses AS TotalUses, uses_done AS UsesDone, parts_done AS PartsDone, next_due_on AS NextDueOn,
-        split_part AS SplitPart, split_of AS SplitOf
+        split_part AS SplitPart, split_of AS SplitOf, refill_due_use AS RefillDueUse
         """;
 
     /// <summary>The columns with the holder's name and code, for <c>FROM prescriptions p LEFT JOIN clients h ON h.id = p.holder_client_id</c>.</summary>
@@ -25,7 +25,7 @@ internal sealed class PrescriptionRow
         p.verification AS Verification, p.patient_key AS PatientKey, p.holder_client_id AS HolderClientId,
         p.failed_attempts AS FailedAttempts, p.locked_until AS LockedUntil, p.registered_at AS RegisteredAt, p.updated_at AS UpdatedAt,
         p.row_version AS RowVersion, p.total_uses AS TotalUses, p.uses_done AS UsesDone, p.parts_done AS PartsDone, p.next_due_on AS NextDueOn,
-        p.split_part AS SplitPart, p.split_of AS SplitOf, h.name AS HolderName, h.institution_code AS HolderInstitutionCode
+        p.split_part AS SplitPart, p.split_of AS SplitOf, p.refill_due_use AS RefillDueUse, h.name AS HolderName, h.institution_code AS HolderInstitutionCode
         """;
 
     public string Id { get; set; } = "";
@@ -55,6 +55,8 @@ internal sealed class PrescriptionRow
     public DateOnly? NextDueOn { get; set; }
     public int? SplitPart { get; set; }
     public int? SplitOf { get; set; }
+    /// <summary>The refill use whose window's opening was announced (RefillDue), 0 for none.</summary>
+    public int RefillDueUse { get; set; }
     public string? HolderName { get; set; }
     public string? HolderInstitutionCode { get; set; }
 

@@ -141,6 +141,28 @@ internal sealed class PrescriptionStore(Database database, TimeProvider time)
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Announces that a refill's next use may be received (RefillDue) if the lifecycle says it is due and it was not announced
+    /// for this use yet; in a transaction of its own, the row locked. Returns true when it did.
+    /// </summary>
+    public async Task<bool> AnnounceRefillDueAsync(string id, CancellationToken cancellationToken = default) =>
+        await database.InTransactionAsync(async (connection, transaction) =>
+        {
+            var row = (await LoadForChangeAsync(connection, transaction, id, "")).Row;
+            if (row is null || !PrescriptionLifecycle.IsRefillDue(row.State, JapanTime.Today(time))) return false;
+            var use = row.UsesDone + 1;
+            if (row.RefillDueUse >= use) return false; // announced for this use already
+            var batch = new WriteBatch();
+            batch.Add("UPDATE prescriptions SET refill_due_use = @use WHERE id = @id", new { id, use });
+            var now = time.GetUtcNow().UtcDateTime;
+            var messageId = Guid.NewGuid();
+            var window = row.State.Window!;
+            OutboxWriter.Add(batch, messageId, messageId,
+                new RefillDue(messageId, messageId, PrescriptionId.Parse(row.Id).ToString(), use, row.NextDueOn!.Value, window.From, window.To, now), now);
+            await batch.ExecuteAsync(connection, transaction);
+            return true;
+        }, cancellationToken);
+
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(DbConnection connection, string id) =>
         (await connection.QueryAsync<HistoryEntry>(
             """

@@ -25,6 +25,7 @@ public static class DomainMeters
     public static readonly Counter<long> Dispensings = Meter.CreateCounter<long>("eprx.prescriptions.dispensed", "{prescription}", "Dispensing results recorded");
     public static readonly Counter<long> Cancellations = Meter.CreateCounter<long>("eprx.prescriptions.cancelled", "{prescription}", "Prescriptions cancelled by the issuing clinic");
     public static readonly Counter<long> Expirations = Meter.CreateCounter<long>("eprx.prescriptions.expired", "{prescription}", "Prescriptions past their last valid date without a dispensing");
+    public static readonly Counter<long> RefillsDue = Meter.CreateCounter<long>("eprx.prescriptions.refill_due", "{prescription}", "Refill prescriptions whose next use's window opened");
     public static readonly Counter<long> NotebookRecords = Meter.CreateCounter<long>("eprx.notebook.records.written", "{record}", "Dispensing records written for notebook apps");
 
     private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("eprx.requests.refused", "{request}", "Requests answered with a problem document, by its code");
@@ -42,6 +43,7 @@ public static class DomainMeters
         [typeof(DispensingRecorded)] = Dispensings,
         [typeof(PrescriptionCancelled)] = Cancellations,
         [typeof(PrescriptionExpired)] = Expirations,
+        [typeof(RefillDue)] = RefillsDue,
     }.ToFrozenDictionary();
 
     private static readonly ConditionalWeakTable<DbTransaction, List<Counter<long>>> Pending = new();
