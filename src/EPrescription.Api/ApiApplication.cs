@@ -60,7 +60,9 @@ public static class ApiApplication
             });
         });
         services.AddSingleton(sp => new CmsSignatureVerifier(sp.GetRequiredService<TrustStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ClientStore>();
+        // Most requests then find their key in memory; see ClientStore for how revocations take effect.
+        var keyCacheLifetime = builder.Configuration.GetValue("Authentication:KeyCacheLifetime", ClientStore.DefaultKeyCacheLifetime);
+        services.AddSingleton(sp => new ClientStore(sp.GetRequiredService<Database>(), sp.GetRequiredService<TimeProvider>(), keyCacheLifetime));
         services.AddSingleton<AuditLog>();
         services.AddSingleton<PrescriptionStore>();
         services.AddSingleton<Register.Handler>();

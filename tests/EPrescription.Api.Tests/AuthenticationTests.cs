@@ -49,6 +49,27 @@ public sealed class AuthenticationTests(DatabaseProvider provider) : ApiScenario
     }
 
     [Test]
+    public async Task Should_refuse_a_key_revoked_by_another_process_once_the_key_cache_lifetime_has_passed()
+    {
+        // The clock stands still, so the key this process found in the database stays as recent as it was.
+        Api.Clock.Set(DateTimeOffset.UtcNow);
+        var id = await RegisteredIdAsync();
+        // Another process on the same database, as `eprx clients revoke` or a second API node is.
+        Assert.That(await new ClientStore(Api.Database, TimeProvider.System).RevokeAsync(Clinic.Id), Is.True);
+
+        // Within the lifetime this process still takes the key: the documented price of not reading it on every request.
+        using (var meanwhile = await Api.GetAsync($"/v1/prescriptions/{id}", Clinic))
+            await ExpectAsync(meanwhile, HttpStatusCode.OK);
+        Api.Clock.Advance(ClientStore.DefaultKeyCacheLifetime);
+
+        using var read = await Api.GetAsync($"/v1/prescriptions/{id}", Clinic);
+        await ExpectUnauthenticatedAsync(read);
+        using var register = await PostRegisterAsync(Signed.Detached(Rx.Document("rx_jahis10_03_split_instruction.txt")));
+        await ExpectUnauthenticatedAsync(register);
+        Assert.That(await Api.CountAsync("prescriptions"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Should_forbid_registering_to_a_pharmacy_and_a_notebook_app()
     {
         foreach (var client in new[] { Pharmacy, NotebookApp, Admin })

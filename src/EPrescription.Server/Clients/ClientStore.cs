@@ -5,11 +5,17 @@ using EPrescription.Server.Storage;
 namespace EPrescription.Server.Clients;
 
 /// <summary>
-/// The clients of the service and their API keys. Authentication reads the database every time, on purpose: a revoked key
-/// must stop working at once, on every node, and the lookup is one indexed read by hash.
+/// The clients of the service and their API keys. Authentication reads the database unless the same key was found there
+/// less than <c>keyCacheLifetime</c> ago (zero, the default: every time). A key revoked through this store stops working at
+/// once; one revoked by another process (<c>eprx clients revoke</c>, another node) within that lifetime.
 /// </summary>
-public sealed class ClientStore(Database database, TimeProvider time)
+public sealed class ClientStore(Database database, TimeProvider time, TimeSpan keyCacheLifetime = default)
 {
+    /// <summary>The API's default for <c>Authentication:KeyCacheLifetime</c>.</summary>
+    public static readonly TimeSpan DefaultKeyCacheLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly KeyCache _keys = new(time, keyCacheLifetime);
+
     private const string Columns =
         "id AS Id, name AS Name, role AS Role, institution_code AS InstitutionCode, webhook_url AS WebhookUrl, " +
         "webhook_secret AS WebhookSecret, key_hint AS KeyHint, created_at AS CreatedAt, revoked_at AS RevokedAt";
@@ -52,11 +58,16 @@ public sealed class ClientStore(Database database, TimeProvider time)
     public async Task<Client?> AuthenticateAsync(string apiKey, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(apiKey) || !apiKey.StartsWith(ApiKey.Prefix, StringComparison.Ordinal)) return null;
+        var hash = ApiKey.Hash(apiKey);
+        if (_keys.Find(hash) is { } cached) return cached;
+        var revocations = _keys.Revocations;
         await using var connection = await database.OpenAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM clients WHERE key_hash = @hash AND revoked_at IS NULL",
-            new { hash = ApiKey.Hash(apiKey) }, cancellationToken: ct));
-        return row?.ToClient();
+            new { hash }, cancellationToken: ct));
+        var client = row?.ToClient();
+        if (client is not null) _keys.Add(hash, client, revocations);
+        return client;
     }
 
     /// <summary>Every client, revoked ones included, oldest first.</summary>
@@ -83,6 +94,8 @@ public sealed class ClientStore(Database database, TimeProvider time)
         var changed = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE clients SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
             new { id = id.Trim(), now = Now() }, cancellationToken: ct));
+        // Also when nothing changed: another process may have revoked it while this one still holds the key.
+        _keys.Revoked(id.Trim());
         return changed == 1;
     }
 

@@ -3,6 +3,34 @@ using Org.BouncyCastle.X509;
 
 namespace EPrescription.Signatures.Trust;
 
+/// <summary>
+/// A chain from a signer certificate up to and including a trust anchor, with what the validity and revocation checks read
+/// of its certificates, read once when the chain is built.
+/// </summary>
+internal sealed class TrustedChain
+{
+    public TrustedChain(IReadOnlyList<X509Certificate> certificates)
+    {
+        Certificates = certificates;
+        Subjects = [.. certificates.Select(c => c.SubjectDN.ToString())];
+        Validity = [.. certificates.Select(c => (c.NotBefore, c.NotAfter))];
+        Fingerprints = [.. certificates.Select(CertificateChain.Fingerprint)];
+    }
+
+    /// <summary>The signer first, the anchor last; each certificate is issued by the next.</summary>
+    public IReadOnlyList<X509Certificate> Certificates { get; }
+
+    /// <summary>Each certificate's subject name, as messages quote it.</summary>
+    public IReadOnlyList<string> Subjects { get; }
+
+    public IReadOnlyList<(DateTime NotBefore, DateTime NotAfter)> Validity { get; }
+
+    /// <summary>Each certificate's SHA-256 fingerprint: how the CRLs of an issuer are found again.</summary>
+    public IReadOnlyList<string> Fingerprints { get; }
+
+    public string AnchorSubject => Subjects[^1];
+}
+
 /// <summary>Builds the path from a signer certificate to a configured trust anchor.</summary>
 internal static class CertificateChain
 {
@@ -12,13 +40,17 @@ internal static class CertificateChain
     public static string Fingerprint(X509Certificate certificate) =>
         Convert.ToHexString(SHA256.HashData(certificate.GetEncoded()));
 
-    /// <summary>The chain from <paramref name="signer"/> up to and including the anchor, or null with the reason.</summary>
-    public static IReadOnlyList<X509Certificate>? Build(
-        X509Certificate signer, IReadOnlyCollection<X509Certificate> intermediates, TrustSnapshot trust, bool useCache, out string? error)
+    /// <summary>
+    /// The chain from <paramref name="signer"/> (whose <paramref name="fingerprint"/> the caller has) to an anchor of
+    /// <paramref name="trust"/>, or null with the reason. With <paramref name="useCache"/> a chain once built for the same
+    /// certificate bytes is reused: it depends only on the certificate and the anchors, and the cache belongs to the anchors.
+    /// </summary>
+    public static TrustedChain? Build(
+        X509Certificate signer, string fingerprint, IReadOnlyCollection<X509Certificate> intermediates, TrustSnapshot trust, bool useCache,
+        out string? error)
     {
         error = null;
-        var key = useCache ? Fingerprint(signer) : null;
-        if (key is not null && trust.TryGetChain(key, out var cached))
+        if (useCache && trust.TryGetChain(fingerprint, out var cached))
             return cached;
 
         var chain = new List<X509Certificate> { signer };
@@ -47,11 +79,12 @@ internal static class CertificateChain
         error = $"The chain is longer than {MaxDepth} certificates.";
         return null;
 
-        IReadOnlyList<X509Certificate> Done(List<X509Certificate> built)
+        TrustedChain Done(List<X509Certificate> built)
         {
-            if (key is not null)
-                trust.CacheChain(key, built);
-            return built;
+            var trusted = new TrustedChain(built);
+            if (useCache)
+                trust.CacheChain(fingerprint, trusted);
+            return trusted;
         }
     }
 

@@ -152,43 +152,44 @@ public sealed class TrustStore : IDisposable
 public sealed class TrustStoreException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// One consistent set of anchors and CRLs. The chain cache lives here, so a reload starts with an empty cache; CRLs are
-/// never cached into a verdict, so a new CRL takes effect on the next verification.
+/// One consistent set of anchors and CRLs, with what follows from them alone and is kept for the next verification: the
+/// chains built to the anchors (by signer certificate) and, per issuer, the CRL that speaks for it with its entries by serial
+/// number. A reload makes a new snapshot, which starts with none of them, so a new CRL version or a changed anchor takes
+/// effect on the next verification. Nothing that depends on time is kept: validity at the signing time, a CRL's
+/// nextUpdate and a revocation date against the signing time are judged on every verification.
 /// </summary>
 internal sealed class TrustSnapshot(IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls)
 {
     private const int MaxCachedChains = 10_000;
 
+    // Issuers are CA certificates that chained to an anchor: a handful. The bound is a safety net only.
+    private const int MaxCachedIssuers = 1_000;
+
     public IReadOnlyList<X509Certificate> Anchors { get; } = anchors;
 
     public IReadOnlyList<X509Crl> Crls { get; } = crls;
 
-    private readonly ConcurrentDictionary<string, IReadOnlyList<X509Certificate>> _chains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TrustedChain> _chains = new(StringComparer.Ordinal);
 
-    // Whether a CRL verifies with a given issuer key: checked once, since CRL signatures do not change.
-    private readonly ConcurrentDictionary<(X509Crl Crl, string Issuer), bool> _crlSignatures = new();
+    private readonly ConcurrentDictionary<string, IssuerCrl> _issuerCrls = new(StringComparer.Ordinal);
 
-    public bool TryGetChain(string certificateKey, out IReadOnlyList<X509Certificate> chain) =>
-        _chains.TryGetValue(certificateKey, out chain!);
+    public bool TryGetChain(string certificateFingerprint, out TrustedChain chain) =>
+        _chains.TryGetValue(certificateFingerprint, out chain!);
 
-    public void CacheChain(string certificateKey, IReadOnlyList<X509Certificate> chain)
+    public void CacheChain(string certificateFingerprint, TrustedChain chain)
     {
         if (_chains.Count >= MaxCachedChains)
             _chains.Clear();
-        _chains[certificateKey] = chain;
+        _chains[certificateFingerprint] = chain;
     }
 
-    public bool CrlVerifies(X509Crl crl, X509Certificate issuer, string issuerKey) =>
-        _crlSignatures.GetOrAdd((crl, issuerKey), _ =>
-        {
-            try
-            {
-                crl.Verify(PublicKeys.Of(issuer));
-                return true;
-            }
-            catch (Exception)
-            {
-                return false;
-            }
-        });
+    /// <summary>The CRL of <paramref name="issuer"/> (whose fingerprint the chain holds) in this configuration.</summary>
+    public IssuerCrl CrlOf(X509Certificate issuer, string issuerFingerprint)
+    {
+        if (_issuerCrls.TryGetValue(issuerFingerprint, out var known))
+            return known;
+        if (_issuerCrls.Count >= MaxCachedIssuers)
+            _issuerCrls.Clear();
+        return _issuerCrls.GetOrAdd(issuerFingerprint, static (_, state) => IssuerCrl.For(state.Issuer, state.Crls), (Issuer: issuer, Crls));
+    }
 }

@@ -3,6 +3,7 @@ using EPrescription.Signatures.Trust;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.Ess;
+using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Asn1.X509;
@@ -16,7 +17,9 @@ namespace EPrescription.Signatures.Verification;
 
 /// <summary>
 /// Verifies a CMS SignedData (CAdES-BES) over a document's exact bytes and reports every check. Never throws for bad
-/// input: whatever BouncyCastle rejects becomes a failed check. Thread-safe; one instance serves the whole process.
+/// input: whatever BouncyCastle rejects becomes a failed check. Thread-safe; one instance serves the whole process, and
+/// keeps what depends only on a certificate's bytes (its key, role and names) for the next signature of the same signer;
+/// the trust store keeps chains and CRL look-ups (see <see cref="TrustSnapshot"/>).
 /// </summary>
 public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? timeProvider = null, SignatureVerifierOptions? options = null)
 {
@@ -59,6 +62,7 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly SignatureVerifierOptions _options = options ?? new SignatureVerifierOptions();
+    private readonly KnownCertificates _certificates = new();
 
     /// <summary>Verifies a detached signature over <paramref name="document"/>, the exact bytes that were signed.</summary>
     public SignatureVerificationResult VerifyDetached(byte[] document, byte[] signature, ExpectedSignerRole role)
@@ -85,18 +89,24 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         CmsSignedData signedData;
         IList<SignerInformation> signers;
         List<X509Certificate> certificates;
+        List<KnownCertificate>? bag = null;
         byte[]? content;
         try
         {
             if (cms.Length == 0)
                 return Malformed(checks, "The signature is empty.");
+            if (CertificateBag.TrySplit(cms, out var withoutBag, out var encodedCertificates))
+            {
+                bag = [.. encodedCertificates.Select(c => _certificates.Read(c.Span))];
+                cms = withoutBag;
+            }
             signedData = detachedContent is null
                 ? new CmsSignedData(cms)
                 : new CmsSignedData(new CmsProcessableByteArray(detachedContent), cms);
             if (!CmsObjectIdentifiers.SignedData.Equals(signedData.ContentInfo.ContentType))
                 return Malformed(checks, $"The CMS is of type {signedData.ContentInfo.ContentType}, not SignedData.");
             signers = signedData.GetSignerInfos().GetSigners();
-            certificates = [.. signedData.GetCertificates().EnumerateMatches(null)];
+            certificates = bag is null ? [.. signedData.GetCertificates().EnumerateMatches(null)] : [.. bag.Select(c => c.Certificate)];
             content = detachedContent ?? EncapsulatedContent(signedData);
             if (content is null)
                 return Malformed(checks, "The CMS is detached (it carries no document); send the document with it.");
@@ -118,17 +128,21 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
             : Failed(SignatureCheckCode.SignerCount, $"The CMS has {signers.Count} signers; exactly one is allowed. The first is checked."));
         var signer = signers[0];
 
-        var certificate = certificates.FirstOrDefault(c => signer.SignerID.Match(c));
+        var found = certificates.FirstOrDefault(c => signer.SignerID.Match(c));
+        string? unreadable = null;
         var signingTime = ReadSigningTime(signer, out var signingTimeError);
-        var roles = certificate is null ? [] : Safe(() => HcRole.Read(certificate), []);
-        var details = certificate is null ? null : Describe(certificate, roles, signingTime);
+        var certificate = found is null ? null : bag?.First(c => ReferenceEquals(c.Certificate, found)) ?? Know(found, out unreadable);
+        var roles = certificate?.Roles ?? [];
+        var details = certificate is null ? null : Describe(certificate, signingTime);
 
-        checks.Add(Run(SignatureCheckCode.SignerCertificate, () => CheckSignerCertificate(signer, certificate)));
+        checks.Add(found is not null && certificate is null
+            ? Failed(SignatureCheckCode.SignerCertificate, $"The signer's certificate cannot be read: {unreadable}")
+            : Run(SignatureCheckCode.SignerCertificate, () => CheckSignerCertificate(signer, certificate)));
         checks.Add(Run(SignatureCheckCode.SignatureAlgorithm, () => CheckAlgorithm(signer, certificate)));
         checks.Add(Run(SignatureCheckCode.DigestWeak, () => CheckDigest(signer)));
         checks.Add(certificate is null
             ? Skipped(SignatureCheckCode.SignatureValue, "No signer certificate to verify with.")
-            : Run(SignatureCheckCode.SignatureValue, () => signer.Verify(PublicKeys.Of(certificate))
+            : Run(SignatureCheckCode.SignatureValue, () => signer.Verify(certificate.PublicKey)
                 ? Passed(SignatureCheckCode.SignatureValue, "The signature matches the document.")
                 : Failed(SignatureCheckCode.SignatureValue, "The signature value does not match the document.")));
         checks.Add(CheckSigningTime(signingTime, signingTimeError, now));
@@ -141,24 +155,39 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
             return Finish(checks, null, content);
         }
 
-        IReadOnlyList<X509Certificate>? chain = null;
+        TrustedChain? chain = null;
         checks.Add(Run(SignatureCheckCode.ChainUntrusted, () =>
         {
-            chain = CertificateChain.Build(certificate, certificates, trust, _options.CacheChains, out var chainError);
+            chain = CertificateChain.Build(certificate.Certificate, certificate.Fingerprint, certificates, trust, _options.CacheChains, out var chainError);
             return chain is null
                 ? Failed(SignatureCheckCode.ChainUntrusted, chainError!)
-                : Passed(SignatureCheckCode.ChainUntrusted, $"Chains to trust anchor '{chain[^1].SubjectDN}'.");
+                : Passed(SignatureCheckCode.ChainUntrusted, $"Chains to trust anchor '{chain.AnchorSubject}'.");
         }));
 
-        checks.Add(Run(SignatureCheckCode.CertificateValidity, () => CheckValidity(chain ?? [certificate], signingTime)));
+        checks.Add(Run(SignatureCheckCode.CertificateValidity, () => CheckValidity(chain ?? new TrustedChain([certificate.Certificate]), signingTime)));
         AddRevocationChecks(checks, chain, signingTime, now, trust);
-        checks.Add(Run(SignatureCheckCode.KeyUsage, () => CheckKeyUsage(certificate)));
+        checks.Add(Run(SignatureCheckCode.KeyUsage, () => CheckKeyUsage(certificate.Certificate)));
         checks.Add(Run(SignatureCheckCode.HcRole, () => CheckRole(roles, role)));
 
         return Finish(checks, details, content);
     }
 
-    private static SignatureCheck CheckSignerCertificate(SignerInformation signer, X509Certificate? certificate)
+    /// <summary>The cached reading of a certificate; null, with the reason, when even its encoding cannot be read.</summary>
+    private KnownCertificate? Know(X509Certificate certificate, out string? unreadable)
+    {
+        unreadable = null;
+        try
+        {
+            return _certificates.Of(certificate);
+        }
+        catch (Exception e)
+        {
+            unreadable = e.Message;
+            return null;
+        }
+    }
+
+    private static SignatureCheck CheckSignerCertificate(SignerInformation signer, KnownCertificate? certificate)
     {
         if (certificate is null)
             return Failed(SignatureCheckCode.SignerCertificate,
@@ -169,27 +198,28 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         var attributes = signer.SignedAttributes;
         var v2 = attributes?[PkcsObjectIdentifiers.IdAASigningCertificateV2];
         var v1 = attributes?[PkcsObjectIdentifiers.IdAASigningCertificate];
-        byte[] encoded = certificate.GetEncoded();
         if (v2 is not null)
         {
             var id = SigningCertificateV2.GetInstance(v2.AttrValues[0]).GetCerts()[0];
-            var hash = DigestUtilities.CalculateDigest(id.HashAlgorithm.Algorithm, encoded);
+            var hash = NistObjectIdentifiers.IdSha256.Equals(id.HashAlgorithm.Algorithm)
+                ? certificate.Sha256
+                : DigestUtilities.CalculateDigest(id.HashAlgorithm.Algorithm, certificate.Certificate.GetEncoded());
             if (!hash.AsSpan().SequenceEqual(id.GetCertHash()))
                 return Failed(SignatureCheckCode.SignerCertificate, "The signer's certificate is not the one named in the signed signing-certificate-v2 attribute.");
         }
         else if (v1 is not null)
         {
             var id = SigningCertificate.GetInstance(v1.AttrValues[0]).GetCerts()[0];
-            if (!DigestUtilities.CalculateDigest("SHA-1", encoded).AsSpan().SequenceEqual(id.GetCertHash()))
+            if (!DigestUtilities.CalculateDigest("SHA-1", certificate.Certificate.GetEncoded()).AsSpan().SequenceEqual(id.GetCertHash()))
                 return Failed(SignatureCheckCode.SignerCertificate, "The signer's certificate is not the one named in the signed signing-certificate attribute.");
         }
-        return Passed(SignatureCheckCode.SignerCertificate, $"Signer certificate found: '{certificate.SubjectDN}'.");
+        return Passed(SignatureCheckCode.SignerCertificate, $"Signer certificate found: '{certificate.Subject}'.");
     }
 
-    private static SignatureCheck CheckAlgorithm(SignerInformation signer, X509Certificate? certificate)
+    private static SignatureCheck CheckAlgorithm(SignerInformation signer, KnownCertificate? certificate)
     {
         var algorithm = signer.SignatureAlgorithm.Algorithm.Id;
-        var key = certificate is null ? null : PublicKeys.Of(certificate);
+        var key = certificate?.PublicKey;
         if (RsaSignatureAlgorithms.Contains(algorithm) || algorithm == PkcsObjectIdentifiers.IdRsassaPss.Id)
         {
             var padding = algorithm == PkcsObjectIdentifiers.IdRsassaPss.Id ? "RSA-PSS" : "RSA PKCS#1 v1.5";
@@ -249,21 +279,25 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         return Passed(SignatureCheckCode.SigningTime, $"Signed at {signingTime:yyyy-MM-dd HH:mm:ss}Z.");
     }
 
-    private static SignatureCheck CheckValidity(IReadOnlyList<X509Certificate> chain, DateTimeOffset? signingTime)
+    private static SignatureCheck CheckValidity(TrustedChain chain, DateTimeOffset? signingTime)
     {
         if (signingTime is null)
             return Skipped(SignatureCheckCode.CertificateValidity, "No signing time to check the certificates against.");
         var at = signingTime.Value.UtcDateTime;
-        var invalid = chain.Where(c => at < c.NotBefore || at > c.NotAfter)
-            .Select(c => $"'{c.SubjectDN}' is valid from {c.NotBefore:yyyy-MM-dd HH:mm:ss}Z to {c.NotAfter:yyyy-MM-dd HH:mm:ss}Z")
-            .ToList();
+        var invalid = new List<string>();
+        for (var i = 0; i < chain.Validity.Count; i++)
+        {
+            var (notBefore, notAfter) = chain.Validity[i];
+            if (at < notBefore || at > notAfter)
+                invalid.Add($"'{chain.Subjects[i]}' is valid from {notBefore:yyyy-MM-dd HH:mm:ss}Z to {notAfter:yyyy-MM-dd HH:mm:ss}Z");
+        }
         return invalid.Count == 0
             ? Passed(SignatureCheckCode.CertificateValidity, "Every certificate was valid at the signing time.")
             : Failed(SignatureCheckCode.CertificateValidity, $"Not valid at the signing time {signingTime:yyyy-MM-dd HH:mm:ss}Z: {string.Join("; ", invalid)}.");
     }
 
     private static void AddRevocationChecks(
-        List<SignatureCheck> checks, IReadOnlyList<X509Certificate>? chain, DateTimeOffset? signingTime, DateTimeOffset now, TrustSnapshot trust)
+        List<SignatureCheck> checks, TrustedChain? chain, DateTimeOffset? signingTime, DateTimeOffset now, TrustSnapshot trust)
     {
         if (chain is null)
         {
@@ -348,18 +382,14 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         return buffer.ToArray();
     }
 
-    private static SignerDetails Describe(X509Certificate certificate, IReadOnlyList<string> roles, DateTimeOffset? signingTime)
-    {
-        var subject = certificate.SubjectDN;
-        return new SignerDetails(
-            Name: subject.GetValueList(X509Name.CN).FirstOrDefault() ?? subject.ToString(),
-            Organization: subject.GetValueList(X509Name.O).FirstOrDefault(),
-            Subject: subject.ToString(),
-            SerialNumber: certificate.SerialNumber.ToString(16).ToUpperInvariant(),
-            Issuer: certificate.IssuerDN.ToString(),
-            Role: roles.FirstOrDefault(),
-            SigningTime: signingTime);
-    }
+    private static SignerDetails Describe(KnownCertificate certificate, DateTimeOffset? signingTime) => new(
+        Name: certificate.Name,
+        Organization: certificate.Organization,
+        Subject: certificate.Subject,
+        SerialNumber: certificate.SerialNumber,
+        Issuer: certificate.Issuer,
+        Role: certificate.Roles.FirstOrDefault(),
+        SigningTime: signingTime);
 
     private static SignatureCheck Run(SignatureCheckCode code, Func<SignatureCheck> check)
     {
@@ -370,18 +400,6 @@ public sealed class CmsSignatureVerifier(TrustStore trustStore, TimeProvider? ti
         catch (Exception e)
         {
             return Failed(code, $"Could not be checked: {e.Message}");
-        }
-    }
-
-    private static T Safe<T>(Func<T> read, T fallback)
-    {
-        try
-        {
-            return read();
-        }
-        catch (Exception)
-        {
-            return fallback;
         }
     }
 
