@@ -31,6 +31,9 @@ public class DemoTests
             Assert.That(text, Does.Contain("The doctor cancels the duplicate: status cancelled"));
             Assert.That(text, Does.Contain("status received"));
             Assert.That(text, Does.Contain("status dispensed"));
+            Assert.That(text, Does.Contain("The clinic reads the dispensing result: "));
+            Assert.That(text, Does.Contain("important: True, note to the prescriber: 疑義照会の結果"));
+            Assert.That(text, Does.Contain("The clinic's event feed for the prescription: received, dispensed"));
             Assert.That(text, Does.Contain("receives dispensing record nbr_"));
             Assert.That(text, Does.Contain("JAHISTC08,1"));
             Assert.That(Directory.GetFiles(output, "slip-*.html"), Has.Length.EqualTo(1));

@@ -120,9 +120,12 @@ public sealed class DemoCommand : ICommand
             var dispensing = WithField(Resource("dispensing.csv"), "5", 1, today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
             var pharmacist = Key("pharmacist.p12");
             var signedDispensing = new CmsSigner().Sign(dispensing, pharmacist, new SigningOptions { Detached = false });
+            const string note = "疑義照会の結果、ロキソニン錠を継続。胃の不快感の訴えあり、次回診察時にご確認ください。";
             var dispensed = await SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/dispensing", options.PharmacyKey,
-                new { signedDocument = Convert.ToBase64String(signedDispensing) });
-            Step($"The pharmacist reports the dispensing (JAHISTC08, signed by {pharmacist.Certificate.SubjectDN}): status {dispensed.GetProperty("status").GetString()}");
+                new { signedDocument = Convert.ToBase64String(signedDispensing), important = true, noteToPrescriber = note });
+            Step($"The pharmacist reports the dispensing (JAHISTC08, signed by {pharmacist.Certificate.SubjectDN}), flagged important with a note to the prescriber: status {dispensed.GetProperty("status").GetString()}");
+
+            await ShowPrescriberFeedbackAsync(id);
 
             var record = await WaitForRecordAsync(id);
             var text = System.Text.Encoding.GetEncoding(932).GetString(Convert.FromBase64String(record.GetProperty("document").GetString()!));
@@ -156,6 +159,34 @@ public sealed class DemoCommand : ICommand
             }
             var cancelled = await SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/cancel", options.ClinicKey, null);
             Step($"The doctor cancels the duplicate: status {cancelled.GetProperty("status").GetString()}");
+        }
+
+        /// <summary>
+        /// The clinic sees what became of its prescription (SPEC §11): the dispensing with the pharmacist's note, and its event
+        /// feed, which it polls with one cursor for all its prescriptions.
+        /// </summary>
+        private async Task ShowPrescriberFeedbackAsync(string id)
+        {
+            var dispensings = (await SendAsync(HttpMethod.Get, $"/v1/prescriptions/{id}/dispensings", options.ClinicKey, null))
+                .GetProperty("dispensings").EnumerateArray().ToList();
+            var result = dispensings.Single();
+            Step($"The clinic reads the dispensing result: {result.GetProperty("pharmacy").GetProperty("name").GetString()} on " +
+                 $"{result.GetProperty("dispensedOn").GetString()}, important: {result.GetProperty("important").GetBoolean()}, " +
+                 $"note to the prescriber: {result.GetProperty("noteToPrescriber").GetString()}");
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            List<string> types;
+            do
+            {
+                var page = await SendAsync(HttpMethod.Get, "/v1/clinic/events?limit=1000", options.ClinicKey, null);
+                types = page.GetProperty("events").EnumerateArray()
+                    .Where(e => e.GetProperty("prescriptionId").GetString() == id).Select(e => e.GetProperty("type").GetString()!).ToList();
+                if (types.Contains("dispensed")) break;
+                await Task.Delay(200);
+            }
+            while (DateTime.UtcNow < deadline);
+            if (!types.Contains("dispensed")) throw new DemoStepFailed("the clinic's event feed did not show the dispensing within 30 s");
+            Step($"The clinic's event feed for the prescription: {string.Join(", ", types)}");
         }
 
         private void Step(string text) => output.WriteLine($"[{++_step}] {_clock.Elapsed.TotalSeconds,5:0.0}s  {text}");
