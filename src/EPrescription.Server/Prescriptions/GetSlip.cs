@@ -14,7 +14,16 @@ public static class GetSlip
             var row = await GetStatus.LoadVisibleAsync(store, id, caller, cancellationToken);
             if (row.ClinicClientId != caller.ClientId) throw GetStatus.NotFound(id);
             var prescription = PrescriptionReader.Read(JahisReader.Read(row.Document, row.Encoding));
-            return ExchangeSlip.Render(new SlipContent(PrescriptionId.Parse(row.Id).ToString(), row.ExchangeCode, prescription, row.IssuedOn, row.ExpiresOn));
+            IReadOnlyList<string> siblings = [];
+            if (row.SplitOf is not null)
+            {
+                await using var connection = await store.Database.OpenAsync(cancellationToken);
+                siblings = await GetStatus.SiblingsAsync(connection, row);
+            }
+            return ExchangeSlip.Render(new SlipContent(PrescriptionId.Parse(row.Id).ToString(), row.ExchangeCode, prescription, row.IssuedOn, row.ExpiresOn)
+            {
+                SplitSiblings = siblings,
+            });
         }
     }
 }

@@ -54,8 +54,10 @@ public static class GetStatus
                 state.PartsDone, refill, split);
         }
 
-        /// <summary>The other sheets of the same split instruction: same clinic, patient, issue date and number of parts.</summary>
-        private static async Task<IReadOnlyList<string>> SiblingsAsync(DbConnection connection, PrescriptionRow row) =>
+    }
+
+    /// <summary>The other sheets of the same split instruction: same clinic, patient, issue date and number of parts.</summary>
+    internal static async Task<IReadOnlyList<string>> SiblingsAsync(DbConnection connection, PrescriptionRow row) =>
             (await connection.QueryAsync<(string Id, int Part)>(
                 """
                 SELECT id, split_part FROM prescriptions
@@ -63,7 +65,6 @@ public static class GetStatus
                 """,
                 new { patientKey = row.PatientKey, issuedOn = row.IssuedOn, clinic = row.ClinicClientId, of = row.SplitOf, id = row.Id }))
             .OrderBy(s => s.Part).Select(s => PrescriptionId.Parse(s.Id).ToString()).ToList();
-    }
 
     /// <summary>The row, if the caller is its issuing clinic or its holding pharmacy; else PRESCRIPTION_NOT_FOUND.</summary>
     internal static async Task<PrescriptionRow> LoadVisibleAsync(PrescriptionStore store, string id, Caller caller, CancellationToken cancellationToken)

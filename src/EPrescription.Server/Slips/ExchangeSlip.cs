@@ -19,7 +19,11 @@ public sealed record SlipContent(
     string ExchangeCode,
     Prescription Prescription,
     DateOnly IssuedOn,
-    DateOnly LastValidOn);
+    DateOnly LastValidOn)
+{
+    /// <summary>For a sheet of a split instruction: the IDs of the other sheets registered so far (same clinic, patient, issue date).</summary>
+    public IReadOnlyList<string> SplitSiblings { get; init; } = [];
+}
 
 /// <summary>
 /// The exchange slip (電子処方せん引換証) the patient takes to any pharmacy: one self-contained HTML page that prints on A5
@@ -89,7 +93,7 @@ public static class ExchangeSlip
               <tr><th>診療科・医師<span class="en">Dept. / Doctor</span></th><td>{E(rx.Department?.Name)}　{E(rx.Doctor.Name)}</td></tr>
               <tr><th>交付日<span class="en">Issued</span></th><td>{E(JapaneseDate(content.IssuedOn))} <span class="en">{E(WesternDate(content.IssuedOn))}</span></td></tr>
               <tr><th>有効期限<span class="en">Valid through</span></th><td><strong>{E(JapaneseDate(content.LastValidOn))}</strong> <span class="en">{E(WesternDate(content.LastValidOn))}</span></td></tr>
-            {KindRows(rx)}</table>
+            {KindRows(rx, content.SplitSiblings)}</table>
             <table class="drugs">
               <thead><tr><th>RP</th><th>薬品 <span class="en">Drug</span></th><th>用量 <span class="en">Dose</span></th><th>用法 <span class="en">Directions</span></th><th>数量 <span class="en">Qty</span></th></tr></thead>
               <tbody>
@@ -116,7 +120,7 @@ public static class ExchangeSlip
     /// What kind of sheet it is, when it is not an ordinary one: a refill (リフィル, record 64) says how often it may be used and
     /// that the same slip serves every use; a sheet of a split instruction (分割指示, record 63) says which part it is.
     /// </summary>
-    private static string KindRows(Prescription rx)
+    private static string KindRows(Prescription rx, IReadOnlyList<string> siblings)
     {
         var rows = new StringBuilder();
         if (rx.RefillTotalUses is { } uses and > 1)
@@ -128,7 +132,12 @@ public static class ExchangeSlip
         if (rx.SplitInstruction is { } split)
         {
             rows.Append($"<tr class=\"split\"><th>分割指示<span class=\"en\">Split</span></th><td><strong>{split.SplitIndex} / {split.SplitCount}</strong> ")
-                .Append($"（分割 {split.SplitCount}回のうち第{split.SplitIndex}回） <span class=\"en\">Part {split.SplitIndex} of {split.SplitCount}</span></td></tr>\n");
+                .Append($"（分割 {split.SplitCount}回のうち第{split.SplitIndex}回） <span class=\"en\">Part {split.SplitIndex} of {split.SplitCount}</span>");
+            if (siblings.Count > 0)
+            {
+                rows.Append($"<br><span class=\"small\">他の分割回の処方箋ID <span class=\"en\">Other parts</span>: {string.Join("、", siblings.Select(E))}</span>");
+            }
+            rows.Append("</td></tr>\n");
         }
         return rows.ToString();
     }

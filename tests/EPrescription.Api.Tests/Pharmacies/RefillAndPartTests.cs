@@ -339,5 +339,11 @@ public sealed class RefillAndPartTests(DatabaseProvider provider, BusTransport t
         });
         Assert.That((await StatusAsync(firstId)).GetProperty("split").GetProperty("siblings").EnumerateArray().Select(s => s.GetString()),
             Is.EqualTo(new[] { secondId }));
+
+        // The second sheet's slip says which part it is and names the sheet registered before it.
+        using var slip = await Api.GetAsync($"/v1/prescriptions/{secondId}/slip", Clinic);
+        var html = await slip.Content.ReadAsStringAsync();
+        Assert.That(slip.StatusCode, Is.EqualTo(HttpStatusCode.OK), html);
+        Assert.That(html, Does.Contain("<strong>2 / 3</strong>").And.Contain(firstId));
     }
 }

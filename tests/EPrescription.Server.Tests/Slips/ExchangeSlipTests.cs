@@ -111,6 +111,8 @@ public class ExchangeSlipTests
         Assert.That(split.SplitInstruction, Is.EqualTo(new SplitInstruction(3, 1)), "the sample is part 1 of 3");
         Assert.That(html, Does.Contain("<strong>1 / 3</strong>").And.Contain("Part 1 of 3"));
         Assert.That(ExchangeSlip.Render(Slip(Sample)), Does.Not.Contain("分割指示"), "an ordinary prescription says nothing of parts");
+        Assert.That(ExchangeSlip.Render(Slip(split) with { SplitSiblings = ["ABCDEF-GHJKLM-NPQRS7"] }),
+            Does.Contain("Other parts</span>: ABCDEF-GHJKLM-NPQRS7"), "the other sheets registered so far");
     }
 
     [Test]
