@@ -91,11 +91,13 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
 
         lap.Next(Operations.Receive);
         Expect<PrescriptionHandedOver>(await steps.Receive.HandleAsync(
-            new ReceivePrescription(Guid.NewGuid(), correlation, registered.PrescriptionId, registered.ExchangeCode, DevClients.Pharmacy.Id)));
+            new ReceivePrescription(Guid.NewGuid(), correlation, registered.PrescriptionId, registered.ExchangeCode, DevClients.Pharmacy.Id),
+            delivery: Delivery.InProcess));
 
         lap.Next(Operations.Dispense);
         var accepted = Expect<DispensingAccepted>(await steps.Dispense.HandleAsync(new RecordDispensing(
-            Guid.NewGuid(), correlation, registered.PrescriptionId, DevClients.Pharmacy.Id, [], documents.SignedDispensing, false, null)));
+            Guid.NewGuid(), correlation, registered.PrescriptionId, DevClients.Pharmacy.Id, [], documents.SignedDispensing, false, null),
+            delivery: Delivery.InProcess)); // as the service calls them where one process runs the edge and the server
 
         lap.Next(Operations.RecordWritten);
         await WriteRecordAsync(steps, accepted.DispensingId);

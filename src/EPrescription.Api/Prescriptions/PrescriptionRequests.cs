@@ -35,9 +35,9 @@ internal sealed class PrescriptionRequests(IServiceProvider services, IOptions<B
 
     private static Task<object> HandleHereAsync<TCommand>(PrescriptionRequestHandling server, TCommand command, CancellationToken cancellationToken) => command switch
     {
-        ReceivePrescription receive => server.ReceiveAsync(receive, cancellationToken),
-        ReturnPrescription @return => server.ReturnAsync(@return, cancellationToken),
-        RecordDispensing dispense => server.DispenseAsync(dispense, cancellationToken),
+        ReceivePrescription receive => server.ReceiveAsync(receive, cancellationToken, Delivery.InProcess),
+        ReturnPrescription @return => server.ReturnAsync(@return, cancellationToken, Delivery.InProcess),
+        RecordDispensing dispense => server.DispenseAsync(dispense, cancellationToken, Delivery.InProcess),
         _ => throw new ArgumentOutOfRangeException(nameof(command), typeof(TCommand).Name, "Not a pharmacy request."),
     };
 

@@ -49,10 +49,11 @@ public static class MedicationCheck
     /// </summary>
     /// <param name="prescriptionId">The ID as stored (<see cref="PrescriptionId.Value"/>).</param>
     public static async Task<IReadOnlyList<DuplicateMedication>> AtRegistrationAsync(MedicationStore store, DbConnection connection,
-        DbTransaction transaction, Prescription prescription, string prescriptionId, DateOnly expiresOn, string patientKey, MedicationConsent consent,
-        CancellationToken cancellationToken = default)
+        DbTransaction transaction, WriteBatch batch, Prescription prescription, string prescriptionId, DateOnly expiresOn, string patientKey,
+        MedicationConsent consent, CancellationToken cancellationToken = default)
     {
-        await store.AddAsync(connection, transaction, patientKey, MedicationLines.FromPrescription(prescription, prescriptionId, expiresOn), cancellationToken);
+        // The lines go with the registration's other writes; the check leaves this prescription out, so it need not see them.
+        store.Add(batch, patientKey, MedicationLines.FromPrescription(prescription, prescriptionId, expiresOn));
         return await store.FindDuplicatesAsync(connection, transaction, patientKey, MedicationLines.ToCheck(prescription), prescriptionId, consent,
             prescription.Institution.InstitutionNumber, cancellationToken);
     }

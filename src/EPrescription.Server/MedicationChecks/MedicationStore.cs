@@ -28,8 +28,36 @@ public sealed class MedicationStore(TimeProvider time)
         CancellationToken cancellationToken = default)
     {
         if (lines.Count == 0) return;
+        await connection.ExecuteAsync(new CommandDefinition(InsertLine, Rows(patientKey, lines), transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The same, as statements of the change's <see cref="WriteBatch"/> (one round trip with the rest of the change).</summary>
+    public void Add(WriteBatch batch, string patientKey, IReadOnlyList<MedicationLine> lines)
+    {
+        foreach (var row in Rows(patientKey, lines)) batch.Add(InsertLine, row);
+    }
+
+    /// <summary><see cref="EndPrescriptionAsync"/> as a statement of the change's <see cref="WriteBatch"/>.</summary>
+    public void EndPrescription(WriteBatch batch, string prescriptionId) =>
+        batch.Add(EndLines, new { prescriptionId, now = time.GetUtcNow().UtcDateTime }, rows: null);
+
+    private const string EndLines =
+        "UPDATE medications SET ended_at = @now WHERE source_kind = 'prescription' AND source_id = @prescriptionId AND ended_at IS NULL";
+
+    private const string InsertLine =
+        """
+        INSERT INTO medications (source_kind, source_id, line_no, patient_key, prescription_id, rp, drug, ingredient_code, product_kind,
+            product_code, name_key, route, taking_from, taking_until, drug_name, drug_code, institution_code, institution_name, pharmacy_code,
+            pharmacy_name, dated_on, recorded_at)
+        VALUES (@sourceKind, @sourceId, @lineNo, @patientKey, @prescriptionId, @rp, @drug, @ingredientCode, @productKind,
+            @productCode, @nameKey, @route, @takingFrom, @takingUntil, @drugName, @drugCode, @institutionCode, @institutionName, @pharmacyCode,
+            @pharmacyName, @datedOn, @now)
+        """;
+
+    private IEnumerable<object> Rows(string patientKey, IReadOnlyList<MedicationLine> lines)
+    {
         var now = time.GetUtcNow().UtcDateTime;
-        var rows = lines.Select(l => new
+        return lines.Select(l => new
         {
             sourceKind = SourceName(l.Source), sourceId = l.SourceId, lineNo = l.LineNumber, patientKey, prescriptionId = l.PrescriptionId,
             rp = l.Rp, drug = l.Drug, ingredientCode = l.Ingredient.IngredientCode, productKind = ProductKindName(l.Ingredient.Product?.Kind),
@@ -38,15 +66,6 @@ public sealed class MedicationStore(TimeProvider time)
             institutionCode = l.Institution?.Code, institutionName = l.Institution?.Name, pharmacyCode = l.Pharmacy?.Code,
             pharmacyName = l.Pharmacy?.Name, datedOn = l.Date, now,
         });
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO medications (source_kind, source_id, line_no, patient_key, prescription_id, rp, drug, ingredient_code, product_kind,
-                product_code, name_key, route, taking_from, taking_until, drug_name, drug_code, institution_code, institution_name, pharmacy_code,
-                pharmacy_name, dated_on, recorded_at)
-            VALUES (@sourceKind, @sourceId, @lineNo, @patientKey, @prescriptionId, @rp, @drug, @ingredientCode, @productKind,
-                @productCode, @nameKey, @route, @takingFrom, @takingUntil, @drugName, @drugCode, @institutionCode, @institutionName, @pharmacyCode,
-                @pharmacyName, @datedOn, @now)
-            """, rows, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -55,9 +74,8 @@ public sealed class MedicationStore(TimeProvider time)
     /// </summary>
     public Task<int> EndPrescriptionAsync(DbConnection connection, DbTransaction transaction, string prescriptionId,
         CancellationToken cancellationToken = default) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE medications SET ended_at = @now WHERE source_kind = 'prescription' AND source_id = @prescriptionId AND ended_at IS NULL",
-            new { prescriptionId, now = time.GetUtcNow().UtcDateTime }, transaction, cancellationToken: cancellationToken));
+        connection.ExecuteAsync(new CommandDefinition(EndLines, new { prescriptionId, now = time.GetUtcNow().UtcDateTime }, transaction,
+            cancellationToken: cancellationToken));
 
     /// <summary>
     /// The drugs of a registered prescription as a check sees them, from its stored lines (ended or not): what a pharmacy's

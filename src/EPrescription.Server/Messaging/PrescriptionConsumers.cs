@@ -46,17 +46,17 @@ internal sealed class RecordDispensingConsumer(PrescriptionRequestHandling handl
 internal sealed class PrescriptionRequestHandling(Receive.Handler receive, Return.Handler @return, Dispense.Handler dispense, AuditLog audit,
     ILogger<PrescriptionRequestHandling> logger)
 {
-    public Task<object> ReceiveAsync(ReceivePrescription command, CancellationToken cancellationToken) =>
+    public Task<object> ReceiveAsync(ReceivePrescription command, CancellationToken cancellationToken, Delivery delivery = Delivery.Bus) =>
         Answering.AnswerAsync(command.CorrelationId, AuditActions.Receive, command.PharmacyClientId, command.PrescriptionId,
-            () => receive.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
+            () => receive.HandleAsync(command, cancellationToken, delivery), audit, logger, cancellationToken);
 
-    public Task<object> ReturnAsync(ReturnPrescription command, CancellationToken cancellationToken) =>
+    public Task<object> ReturnAsync(ReturnPrescription command, CancellationToken cancellationToken, Delivery delivery = Delivery.Bus) =>
         Answering.AnswerAsync(command.CorrelationId, AuditActions.Return, command.PharmacyClientId, command.PrescriptionId,
-            () => @return.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
+            () => @return.HandleAsync(command, cancellationToken, delivery), audit, logger, cancellationToken);
 
-    public Task<object> DispenseAsync(RecordDispensing command, CancellationToken cancellationToken) =>
+    public Task<object> DispenseAsync(RecordDispensing command, CancellationToken cancellationToken, Delivery delivery = Delivery.Bus) =>
         Answering.AnswerAsync(command.CorrelationId, AuditActions.Dispense, command.PharmacyClientId, command.PrescriptionId,
-            () => dispense.HandleAsync(command, cancellationToken), audit, logger, cancellationToken);
+            () => dispense.HandleAsync(command, cancellationToken, delivery), audit, logger, cancellationToken);
 }
 
 /// <summary>

@@ -30,18 +30,21 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
     /// </summary>
     public async Task<object> HandleOnceAsync(string consumer, Guid messageId, Caller caller, string action, string prescriptionId,
         Func<DbConnection, DbTransaction, WriteBatch, Task<object>> work, CancellationToken cancellationToken = default,
-        Func<object, string?>? auditDetail = null)
+        Func<object, string?>? auditDetail = null, Delivery delivery = Delivery.Bus)
     {
         var correlationId = caller.CorrelationId;
         try
         {
             return await database.InTransactionAsync(async (connection, transaction) =>
             {
-                var earlier = await connection.QuerySingleOrDefaultAsync<(string? Type, string? Reply)>(
-                    SelectReply,
-                    new { consumer, id = messageId.ToString() }, transaction);
-                if (earlier.Type is not null && earlier.Reply is not null && ReplyTypes.TryGetValue(earlier.Type, out var type))
-                    return JsonSerializer.Deserialize(earlier.Reply, type)!;
+                if (delivery == Delivery.Bus)
+                {
+                    var earlier = await connection.QuerySingleOrDefaultAsync<(string? Type, string? Reply)>(
+                        SelectReply,
+                        new { consumer, id = messageId.ToString() }, transaction);
+                    if (earlier.Type is not null && earlier.Reply is not null && ReplyTypes.TryGetValue(earlier.Type, out var type))
+                        return JsonSerializer.Deserialize(earlier.Reply, type)!;
+                }
 
                 // The work's writes, the processed-message record and the audit entry go to the database together.
                 var batch = new WriteBatch();
@@ -54,12 +57,15 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
                 {
                     reply = Refusal(correlationId, e);
                 }
-                batch.Add(
-                    """
-                    INSERT INTO processed_messages (consumer, message_id, processed_at, response_type, response)
-                    VALUES (@consumer, @id, @now, @type, @reply)
-                    """,
-                    new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) });
+                if (delivery == Delivery.Bus)
+                {
+                    batch.Add(
+                        """
+                        INSERT INTO processed_messages (consumer, message_id, processed_at, response_type, response)
+                        VALUES (@consumer, @id, @now, @type, @reply)
+                        """,
+                        new { consumer, id = messageId.ToString(), now = DateTime.UtcNow, type = reply.GetType().Name, reply = JsonSerializer.Serialize(reply, reply.GetType()) });
+                }
                 var outcome = reply is PrescriptionRequestRefused refused ? refused.Code : "OK";
                 Audit.AuditLog.Add(batch, _time.GetUtcNow().UtcDateTime, caller, action, prescriptionId,
                     outcome, reply is PrescriptionRequestRefused ? ErrorCodes.StatusOf(outcome) : 200, correlationId, auditDetail?.Invoke(reply));
@@ -131,4 +137,17 @@ public sealed class ProcessedMessages(Database database, TimeProvider? time = nu
         refused.Code, refused.Detail,
         refused.Errors is null ? null : JsonSerializer.Deserialize<List<DocumentError>>(refused.Errors),
         refused.Extensions is null ? null : JsonSerializer.Deserialize<Dictionary<string, object?>>(refused.Extensions));
+}
+
+/// <summary>How a command reached the prescription server.</summary>
+public enum Delivery
+{
+    /// <summary>Over the bus, which may deliver it again: its effect and answer are recorded under its message id.</summary>
+    Bus,
+
+    /// <summary>
+    /// From the HTTP edge in the same process, exactly once: nothing can deliver it again, so there is no message id to
+    /// remember (a client's retry is a new request, recognised by the use case itself).
+    /// </summary>
+    InProcess,
 }

@@ -29,10 +29,12 @@ public static class Cancel
                 var decision = PrescriptionLifecycle.Decide(row.State, caller.Actor, new LifecycleAction.Cancel(), JapanTime.Today(time));
                 var batch = new WriteBatch();
                 store.Save(batch, row, decision, caller, caller.CorrelationId, now);
-                if (decision.Refusal is null) AuditLog.Add(batch, now, caller, AuditActions.Cancel, row.Id, "OK", 200, caller.CorrelationId);
+                if (decision.Refusal is null)
+                {
+                    AuditLog.Add(batch, now, caller, AuditActions.Cancel, row.Id, "OK", 200, caller.CorrelationId);
+                    _medications.EndPrescription(batch, row.Id); // a cancelled prescription no longer counts in duplicate-medication checks
+                }
                 await batch.ExecuteAsync(connection, transaction);
-                // A cancelled prescription no longer counts in duplicate-medication checks.
-                if (decision.Refusal is null) await _medications.EndPrescriptionAsync(connection, transaction, row.Id, cancellationToken);
                 // An expiry found on the way is committed, and the cancel refused with EXPIRED.
                 refusal = decision.Refusal;
                 return new Response(PrescriptionId.Parse(row.Id).ToString(), row.Status, now);

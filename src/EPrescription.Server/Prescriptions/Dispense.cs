@@ -31,13 +31,14 @@ public static class Dispense
     {
         private readonly MedicationStore _medications = new(time);
 
-        public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default)
+        public Task<object> HandleAsync(RecordDispensing command, CancellationToken cancellationToken = default, Delivery delivery = Delivery.Bus)
         {
             // Signature checks and parsing need no database: done before the transaction, so it holds its locks only briefly.
             var submitted = Submitted.Check(command, verifier);
             return processed.HandleOnceAsync("dispense", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Dispense, command.PrescriptionId,
-                (connection, transaction, batch) => DispenseAsync(connection, transaction, batch, command, submitted), cancellationToken);
+                (connection, transaction, batch) => DispenseAsync(connection, transaction, batch, command, submitted), cancellationToken,
+                delivery: delivery);
         }
 
         private async Task<object> DispenseAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, RecordDispensing command, Submitted submitted)
@@ -101,9 +102,8 @@ public static class Dispense
 
             // What the patient now takes (SPEC §10): the dispensed drugs from their own date; the prescription's lines end when
             // its use is done (a refill's next use counts from its own dispensing).
-            await _medications.AddAsync(connection, transaction, row.PatientKey,
-                MedicationLines.FromDispensing(notebookDocument, prescription, row.Id, dispensingId, dispensedOn));
-            if (!command.Part || row.TotalUses > 1) await _medications.EndPrescriptionAsync(connection, transaction, row.Id);
+            _medications.Add(batch, row.PatientKey, MedicationLines.FromDispensing(notebookDocument, prescription, row.Id, dispensingId, dispensedOn));
+            if (!command.Part || row.TotalUses > 1) _medications.EndPrescription(batch, row.Id);
 
             var messageId = Guid.NewGuid();
             var publicId = PrescriptionId.Parse(row.Id).ToString();

@@ -23,7 +23,7 @@ public static class Receive
     {
         private readonly MedicationStore _medications = new(time);
 
-        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default)
+        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default, Delivery delivery = Delivery.Bus)
         {
             // The API checked the consent; a command from elsewhere with a value it does not know shows no details.
             var consent = MedicationConsents.TryParse(command.Consent, out var parsed) ? parsed : MedicationConsent.None;
@@ -32,7 +32,7 @@ public static class Receive
                 (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command, consent), cancellationToken,
                 reply => reply is PrescriptionHandedOver handed
                     ? MedicationCheck.AuditDetail(consent, handed.DuplicateMedication is { } list ? JsonSerializer.Deserialize<List<JsonElement>>(list)!.Count : 0)
-                    : MedicationCheck.AuditDetail(consent, null));
+                    : MedicationCheck.AuditDetail(consent, null), delivery);
         }
 
         private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, ReceivePrescription command,

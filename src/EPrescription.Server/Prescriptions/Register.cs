@@ -144,7 +144,7 @@ public static class Register
                         caller.ClientId, caller.CorrelationId.ToString(), now);
                     response = response with
                     {
-                        DuplicateMedication = await MedicationCheck.AtRegistrationAsync(_medications, connection, transaction, prescription, id.Value,
+                        DuplicateMedication = await MedicationCheck.AtRegistrationAsync(_medications, connection, transaction, batch, prescription, id.Value,
                             expiresOn, patientKey, consent, cancellationToken),
                     };
                     var messageId = Guid.NewGuid();

@@ -13,7 +13,7 @@ public static class Return
 {
     internal sealed class Handler(PrescriptionStore store, ProcessedMessages processed, TimeProvider time)
     {
-        public Task<object> HandleAsync(ReturnPrescription command, CancellationToken cancellationToken = default) =>
+        public Task<object> HandleAsync(ReturnPrescription command, CancellationToken cancellationToken = default, Delivery delivery = Delivery.Bus) =>
             processed.HandleOnceAsync("return", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Return, command.PrescriptionId, async (connection, transaction, batch) =>
             {
@@ -27,6 +27,6 @@ public static class Return
                 store.Save(batch, row, decision, pharmacy, command.CorrelationId, now);
                 decision.OrThrow();
                 return new PrescriptionStatusChanged(command.CorrelationId, PrescriptionId.Parse(row.Id).ToString(), row.Status, now);
-            }, cancellationToken);
+            }, cancellationToken, delivery: delivery);
     }
 }
