@@ -50,7 +50,8 @@ create_database() { # name -> connection string (called in $(…), so the caller
 }
 
 server_env=(ASPNETCORE_URLS="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning)
-if [[ "${PROFILE:-0}" == perf ]]; then server_env+=(DOTNET_PerfMapEnabled=1); fi
+# W^X off: with it on, JIT-compiled code runs from a double-mapped memfd region that perf cannot match to the perf map.
+if [[ "${PROFILE:-0}" == perf ]]; then server_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0); fi
 floor_db_args=(--database sqlite)
 handler_floor_db_args=(--database sqlite)
 if [[ "$mode" == server ]]; then
