@@ -49,12 +49,11 @@ public static class MedicationCheck
     /// </summary>
     /// <param name="prescriptionId">The ID as stored (<see cref="PrescriptionId.Value"/>).</param>
     public static async Task<IReadOnlyList<DuplicateMedication>> AtRegistrationAsync(MedicationStore store, DbConnection connection,
-        DbTransaction transaction, WriteBatch batch, Prescription prescription, string prescriptionId, DateOnly expiresOn, string patientKey,
-        MedicationConsent consent, CancellationToken cancellationToken = default)
+        Prescription prescription, string prescriptionId, string patientKey, MedicationConsent consent, CancellationToken cancellationToken = default)
     {
-        // The lines go with the registration's other writes; the check leaves this prescription out, so it need not see them.
-        store.Add(batch, patientKey, MedicationLines.FromPrescription(prescription, prescriptionId, expiresOn));
-        return await store.FindDuplicatesAsync(connection, transaction, patientKey, MedicationLines.ToCheck(prescription), prescriptionId, consent,
+        // A read of what the patient takes, on its own connection before the registration's transaction: on SQLite that
+        // transaction holds the one writer's turn, which must not wait for the check. The check leaves this prescription out.
+        return await store.FindDuplicatesAsync(connection, null, patientKey, MedicationLines.ToCheck(prescription), prescriptionId, consent,
             prescription.Institution.InstitutionNumber, cancellationToken);
     }
 

@@ -23,20 +23,38 @@ public static class Receive
     {
         private readonly MedicationStore _medications = new(time);
 
-        public Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default, Delivery delivery = Delivery.Bus)
+        public async Task<object> HandleAsync(ReceivePrescription command, CancellationToken cancellationToken = default, Delivery delivery = Delivery.Bus)
         {
             // The API checked the consent; a command from elsewhere with a value it does not know shows no details.
             var consent = MedicationConsents.TryParse(command.Consent, out var parsed) ? parsed : MedicationConsent.None;
-            return processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
+            var duplicates = await CheckBeforehandAsync(command, consent, cancellationToken);
+            return await processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Receive, command.PrescriptionId,
-                (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command, consent), cancellationToken,
+                (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command, duplicates), cancellationToken,
                 reply => reply is PrescriptionHandedOver handed
                     ? MedicationCheck.AuditDetail(consent, handed.DuplicateMedication is { } list ? JsonSerializer.Deserialize<List<JsonElement>>(list)!.Count : 0)
                     : MedicationCheck.AuditDetail(consent, null), delivery);
         }
 
+        /// <summary>
+        /// The duplicate-medication check for the pharmacy (SPEC §10): what the patient takes besides this prescription. A read on
+        /// its own connection before the receive's transaction, which on SQLite holds the one writer's turn and must not wait for
+        /// it; returned only with a successful receive, so it tells nothing to a pharmacy that does not get the prescription.
+        /// </summary>
+        private async Task<IReadOnlyList<DuplicateMedication>> CheckBeforehandAsync(ReceivePrescription command, MedicationConsent consent,
+            CancellationToken cancellationToken)
+        {
+            if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) return [];
+            await using var connection = await store.Database.OpenAsync(cancellationToken);
+            var prescription = await connection.QuerySingleOrDefaultAsync<(string PatientKey, string InstitutionCode)>(
+                "SELECT patient_key, institution_code FROM prescriptions WHERE id = @id", new { id = id.Value });
+            return prescription.PatientKey is null ? []
+                : await MedicationCheck.ForHeldPrescriptionAsync(_medications, connection, null, id.Value, prescription.PatientKey, consent,
+                    prescription.InstitutionCode, cancellationToken);
+        }
+
         private async Task<object> ReceiveAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, ReceivePrescription command,
-            MedicationConsent consent)
+            IReadOnlyList<DuplicateMedication> duplicates)
         {
             if (!PrescriptionId.TryParse(command.PrescriptionId, out var id)) throw NotFound(command.PrescriptionId);
             var (client, row) = await store.LoadForChangeAsync(connection, transaction, id.Value, command.PharmacyClientId);
@@ -48,9 +66,6 @@ public static class Receive
             var decision = PrescriptionLifecycle.Decide(row.State, pharmacy.Actor, new LifecycleAction.Receive(), JapanTime.Today(time));
             store.Save(batch, row, decision, pharmacy, command.CorrelationId, now);
             decision.OrThrow();
-            // The duplicate-medication check for the pharmacy (SPEC §10): what the patient takes besides this prescription.
-            var duplicates = await MedicationCheck.ForHeldPrescriptionAsync(_medications, connection, transaction, row.Id, row.PatientKey, consent,
-                row.InstitutionCode);
             return HandedOver(row, command.CorrelationId, await PartsAsync(connection, transaction, row), JsonSerializer.Serialize(duplicates));
         }
 

@@ -114,6 +114,10 @@ public static class Register
             var response = new Response(id.ToString(), ExchangeCode.New().Value, Statuses.Name(PrescriptionStatus.Registered),
                 prescription.IssueDate, expiresOn, $"/v1/prescriptions/{id}/slip", warnings, []);
             var patientKey = patientKeys.For(prescription);
+            IReadOnlyList<DuplicateMedication> duplicates;
+            await using (var read = await database.OpenAsync(cancellationToken))
+                duplicates = await MedicationCheck.AtRegistrationAsync(_medications, read, prescription, id.Value, patientKey, consent, cancellationToken);
+            response = response with { DuplicateMedication = duplicates };
             var now = time.GetUtcNow().UtcDateTime;
 
             try
@@ -142,11 +146,7 @@ public static class Register
                         });
                     PrescriptionStore.AppendHistory(batch, id.Value, "register", null, PrescriptionStatus.Registered,
                         caller.ClientId, caller.CorrelationId.ToString(), now);
-                    response = response with
-                    {
-                        DuplicateMedication = await MedicationCheck.AtRegistrationAsync(_medications, connection, transaction, batch, prescription, id.Value,
-                            expiresOn, patientKey, consent, cancellationToken),
-                    };
+                    _medications.Add(batch, patientKey, MedicationLines.FromPrescription(prescription, id.Value, expiresOn));
                     var messageId = Guid.NewGuid();
                     OutboxWriter.Add(batch, messageId, caller.CorrelationId,
                         new PrescriptionRegistered(messageId, caller.CorrelationId, id.ToString(), caller.InstitutionCode, prescription.IssueDate, expiresOn, now), now);
