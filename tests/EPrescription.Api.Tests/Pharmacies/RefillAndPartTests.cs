@@ -52,6 +52,18 @@ public sealed class RefillAndPartTests(DatabaseProvider provider, BusTransport t
 
     private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
+    /// <summary>A refill of <paramref name="uses"/> uses issued today, its first use received and dispensed today (day 0).</summary>
+    private async Task<(string Id, string Code, DateOnly Day0)> AwaitingSecondUseAsync(int uses)
+    {
+        var day0 = TodayInJapan;
+        MoveClockTo(day0);
+        var (id, code) = await RegisterPrescriptionAsync(RefillPrescription(uses));
+        await ReceivedAsync(id, code);
+        using (var response = await DispenseAsync(id, Dispensing(Pharmacy)))
+            Assert.That((await ExpectAsync(response, HttpStatusCode.OK)).GetProperty("status").GetString(), Is.EqualTo("awaiting-refill"));
+        return (id, code, day0);
+    }
+
     [Test]
     public async Task Should_dispense_a_refill_three_times_within_its_windows_at_two_pharmacies()
     {
@@ -129,12 +141,7 @@ public sealed class RefillAndPartTests(DatabaseProvider provider, BusTransport t
     [Test]
     public async Task Should_expire_a_refill_whose_next_use_was_not_received_within_its_window()
     {
-        var day0 = TodayInJapan;
-        MoveClockTo(day0);
-        var (id, code) = await RegisterPrescriptionAsync(RefillPrescription(uses: 2));
-        await ReceivedAsync(id, code);
-        using (var response = await DispenseAsync(id, Dispensing(Pharmacy)))
-            await ExpectAsync(response, HttpStatusCode.OK);
+        var (id, code, day0) = await AwaitingSecondUseAsync(uses: 2);
 
         MoveClockTo(day0.AddDays(SupplyDays + 8));
         using (var late = await ReceiveAsync(id, code))
@@ -165,12 +172,7 @@ public sealed class RefillAndPartTests(DatabaseProvider provider, BusTransport t
     [Test]
     public async Task Should_let_the_clinic_cancel_the_remaining_uses_but_not_while_a_pharmacy_holds_the_next()
     {
-        var day0 = TodayInJapan;
-        MoveClockTo(day0);
-        var (id, code) = await RegisterPrescriptionAsync(RefillPrescription(uses: 3));
-        await ReceivedAsync(id, code);
-        using (var response = await DispenseAsync(id, Dispensing(Pharmacy)))
-            await ExpectAsync(response, HttpStatusCode.OK);
+        var (id, code, day0) = await AwaitingSecondUseAsync(uses: 3);
 
         MoveClockTo(day0.AddDays(SupplyDays));
         await ReceivedAsync(id, code, SecondPharmacy);
@@ -189,12 +191,7 @@ public sealed class RefillAndPartTests(DatabaseProvider provider, BusTransport t
     [Test]
     public async Task Should_let_exactly_one_of_two_pharmacies_receive_the_next_use()
     {
-        var day0 = TodayInJapan;
-        MoveClockTo(day0);
-        var (id, code) = await RegisterPrescriptionAsync(RefillPrescription(uses: 2));
-        await ReceivedAsync(id, code);
-        using (var response = await DispenseAsync(id, Dispensing(Pharmacy)))
-            await ExpectAsync(response, HttpStatusCode.OK);
+        var (id, code, day0) = await AwaitingSecondUseAsync(uses: 2);
         MoveClockTo(day0.AddDays(SupplyDays));
 
         var responses = await Task.WhenAll(ReceiveAsync(id, code, Pharmacy), ReceiveAsync(id, code, SecondPharmacy));
