@@ -195,34 +195,12 @@ public static class MedicationCheck
         return notebook;
     }
 
-    private static TextEncodingKind EncodingOf(string? encoding, List<DocumentError> errors)
-    {
-        switch (encoding?.Trim().ToLowerInvariant())
-        {
-            case null or "" or "shift_jis" or "shift-jis" or "cp932" or "windows-31j": return TextEncodingKind.ShiftJis;
-            case "utf-8" or "utf8": return TextEncodingKind.Utf8;
-            default:
-                errors.Add(Member("encoding", "is not supported; use \"utf-8\" or leave it out for Shift_JIS (CP932)"));
-                return TextEncodingKind.ShiftJis;
-        }
-    }
+    // The body's members are decoded as a signed submission's are (one wording for every endpoint).
+    private static TextEncodingKind EncodingOf(string? encoding, List<DocumentError> errors) => SignedSubmission.EncodingOf(encoding, errors);
 
-    private static byte[]? Base64(string value, string member, List<DocumentError> errors)
-    {
-        try
-        {
-            var bytes = Convert.FromBase64String(value);
-            if (bytes.Length == 0) errors.Add(Member(member, "is empty"));
-            return bytes;
-        }
-        catch (FormatException)
-        {
-            errors.Add(Member(member, "is not valid base64"));
-            return null;
-        }
-    }
+    private static byte[]? Base64(string value, string member, List<DocumentError> errors) => SignedSubmission.Base64(value, member, errors);
 
-    private static DocumentError Member(string member, string message) => new(null, null, null, $"{member}: {message}");
+    private static DocumentError Member(string member, string message) => SignedSubmission.Member(member, message);
 
     private static void ThrowIfAny(List<DocumentError> errors)
     {

@@ -31,9 +31,8 @@ public static class Receive
             return await processed.HandleOnceAsync("receive", command.MessageId, Pharmacies.Caller(command.PharmacyClientId, command.CorrelationId),
                 AuditActions.Receive, command.PrescriptionId,
                 (connection, transaction, batch) => ReceiveAsync(connection, transaction, batch, command, duplicates), cancellationToken,
-                reply => reply is PrescriptionHandedOver handed
-                    ? MedicationCheck.AuditDetail(consent, handed.DuplicateMedication is { } list ? JsonSerializer.Deserialize<List<JsonElement>>(list)!.Count : 0)
-                    : MedicationCheck.AuditDetail(consent, null), delivery);
+                // The count of this request's check (a redelivered one answers as first, with the list checked then).
+                reply => MedicationCheck.AuditDetail(consent, reply is PrescriptionHandedOver ? duplicates.Count : null), delivery);
         }
 
         /// <summary>

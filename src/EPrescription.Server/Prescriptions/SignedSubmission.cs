@@ -15,12 +15,7 @@ public sealed record SignedSubmission(byte[] Document, byte[] Signature, bool De
     public static SignedSubmission Decode(string? document, string? signature, string? signedDocument, string? encoding, string what)
     {
         var errors = new List<DocumentError>();
-        var kind = encoding?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "shift_jis" or "shift-jis" or "cp932" or "windows-31j" => TextEncodingKind.ShiftJis,
-            "utf-8" or "utf8" => TextEncodingKind.Utf8,
-            _ => Fail<TextEncodingKind>(errors, "encoding", $"'{encoding}' is not supported; use \"utf-8\" or leave it out for Shift_JIS (CP932)"),
-        };
+        var kind = EncodingOf(encoding, errors);
 
         if (signedDocument is not null)
         {
@@ -40,7 +35,18 @@ public sealed record SignedSubmission(byte[] Document, byte[] Signature, bool De
         return new SignedSubmission(documentBytes!, signatureBytes!, true, kind);
     }
 
-    private static byte[]? Base64(string value, string member, List<DocumentError> errors)
+    /// <summary>The body's <c>encoding</c>: Shift_JIS (CP932) unless "utf-8"; anything else is an error naming the member.</summary>
+    internal static TextEncodingKind EncodingOf(string? encoding, List<DocumentError> errors) => encoding?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "shift_jis" or "shift-jis" or "cp932" or "windows-31j" => TextEncodingKind.ShiftJis,
+        "utf-8" or "utf8" => TextEncodingKind.Utf8,
+        _ => Fail<TextEncodingKind>(errors, "encoding", $"'{Clip(encoding)}' is not supported; use \"utf-8\" or leave it out for Shift_JIS (CP932)"),
+    };
+
+    private static string Clip(string value) => value.Length > 20 ? value[..20] + "…" : value;
+
+    /// <summary>A base64 member of the body, or null with an error naming it.</summary>
+    internal static byte[]? Base64(string value, string member, List<DocumentError> errors)
     {
         try
         {
@@ -61,7 +67,7 @@ public sealed record SignedSubmission(byte[] Document, byte[] Signature, bool De
         return default!;
     }
 
-    private static DocumentError Member(string member, string message) => new(null, null, null, $"{member}: {message}");
+    internal static DocumentError Member(string member, string message) => new(null, null, null, $"{member}: {message}");
 
     private static void ThrowIfAny(List<DocumentError> errors, string what)
     {
