@@ -14,7 +14,8 @@ namespace EPrescription.LoadGenerator.Floor;
 /// <summary>
 /// The physical floor (SPEC §9): per lifecycle, exactly the work nothing can take away — the two BouncyCastle signature
 /// verifications of the signed documents and the rows the design must make durable, written as raw SQL on a pooled connection,
-/// one commit per step a client waits for. No HTTP, no bus, no use-case code, no JSON, no parsing of the JAHIS documents.
+/// one transaction per step a client waits for, run by the service's transaction runner (on SQLite its one writer, which commits
+/// the transactions waiting together in one commit, as it does for the service). No HTTP, no bus, no use-case code, no JSON, no parsing of the JAHIS documents.
 /// <list type="number">
 /// <item>register: verify the prescriber's detached CMS; commit the prescription row, its history row and its audit row;</item>
 /// <item>receive: commit the status change (guarded by the row version), its history row, its audit row and the clinic's
@@ -30,8 +31,6 @@ namespace EPrescription.LoadGenerator.Floor;
 /// </summary>
 internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress)
 {
-    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
-
     // What the service stores beside the documents, at their usual length: a parsed prescription and a verification summary.
     private static readonly string Parsed = new('p', 2_400);
     private static readonly string Verification = new('v', 600);
@@ -88,9 +87,6 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
 
     private async Task LifecycleAsync(Database database, LifecycleDocuments documents, SignedPrescription prescription, Lap lap)
     {
-        // A connection from the pool, as a request gets one; SQLite's settings are made once per pooled connection.
-        await using var connection = await database.OpenAsync();
-        var sqlite = database.Dialect.Provider == DatabaseProvider.Sqlite;
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(10));
         var now = DateTime.UtcNow;
         var today = DateOnly.FromDateTime(now);
@@ -98,7 +94,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
         var document = Convert.FromBase64String(prescription.DocumentBase64);
         var signature = Convert.FromBase64String(prescription.SignatureBase64);
         Verify(new CmsSignedData(new CmsProcessableByteArray(document), signature));
-        await CommitAsync(connection, sqlite, async transaction =>
+        await CommitAsync(database, async (connection, transaction) =>
         {
             await ExecuteAsync(connection, transaction,
                 """
@@ -115,7 +111,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
             await HistoryAndAuditAsync(connection, transaction, id, "register", null, "registered", DevClients.Clinic.Id, "clinic", now);
         });
         lap.Next(Operations.Receive);
-        await CommitAsync(connection, sqlite, async transaction =>
+        await CommitAsync(database, async (connection, transaction) =>
         {
             var changed = await ExecuteAsync(connection, transaction,
                 """
@@ -134,7 +130,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
         dispensing.SignedContent.Write(buffer);
         var content = buffer.ToArray();
         var dispensingId = "dsp_" + id;
-        await CommitAsync(connection, sqlite, async transaction =>
+        await CommitAsync(database, async (connection, transaction) =>
         {
             await ExecuteAsync(connection, transaction,
                 """
@@ -161,7 +157,7 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
             await ClinicEventAsync(connection, transaction, id, "dispensed", $$"""{"dispensingId":"{{dispensingId}}","dispensedOn":"{{today:yyyy-MM-dd}}","part":false,"important":false}""", now);
         });
         lap.Next(Operations.RecordWritten);
-        await CommitAsync(connection, sqlite, async transaction =>
+        await CommitAsync(database, async (connection, transaction) =>
         {
             await ExecuteAsync(connection, transaction,
                 """
@@ -218,23 +214,12 @@ internal sealed class PhysicalFloorRun(FloorOptions options, TextWriter progress
             """,
             ("id", id), ("now", now), ("action", action), ("from", from), ("to", to), ("client", clientId), ("role", role));
 
-    /// <summary>One transaction and its commit; SQLite's writers take turns (it has one writer), others run side by side.</summary>
-    private async Task CommitAsync(DbConnection connection, bool sqlite, Func<DbTransaction, Task> work)
-    {
-        if (sqlite) await _sqliteWriter.WaitAsync();
-        try
-        {
-            await using var transaction = sqlite
-                ? ((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false)
-                : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
-            await work(transaction);
-            await transaction.CommitAsync();
-        }
-        finally
-        {
-            if (sqlite) _sqliteWriter.Release();
-        }
-    }
+    /// <summary>
+    /// One transaction and its commit, through the service's transaction runner: on SQLite that is its one writer, which runs
+    /// whatever transactions are waiting in one commit (group commit, <c>SqliteGroupCommit</c>); elsewhere a transaction of its
+    /// own on a pooled connection.
+    /// </summary>
+    private static Task CommitAsync(Database database, Func<DbConnection, DbTransaction, Task> work) => database.InTransactionAsync(work);
 
     private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {

@@ -24,6 +24,7 @@ public sealed class Database
             DatabaseProvider.PostgreSql => PreparePostgres(connectionString),
             _ => connectionString,
         };
+        if (provider == DatabaseProvider.Sqlite) _sqliteWriter = new SqliteGroupCommit(this);
     }
 
     public SqlDialect Dialect { get; }
@@ -48,7 +49,11 @@ public sealed class Database
             // committed; an operating-system crash or power cut may lose the last commits (never corrupts). The embedded mode
             // is for development and small sites; server mode uses PostgreSQL or SQL Server. The settings belong to the
             // underlying SQLite connection, which the pool hands out again: set once per connection, not on every open.
-            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            // Temporary sort and statement files stay in memory (they were created and deleted dozens of times a second
+            // under load). Auto-checkpoints every 10,000 WAL pages (about 40 MB) instead of SQLite's 1,000: a page rewritten
+            // by many transactions in between is copied to the database file once, and the writer, who runs the
+            // checkpoint inside its commit, stops to do it a tenth as often (docs/performance.md).
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;");
             _configuredSqlite.AddOrUpdate(handle, handle);
         }
         return connection;
@@ -76,40 +81,25 @@ public sealed class Database
 
     private async Task<T> RunAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool announce, CancellationToken cancellationToken)
     {
-        // SQLite has one writer at a time and makes the others sleep and poll when they collide (up to 100 ms a wait). In this
-        // process they queue on an async lock instead, so the file sees one writer and nobody sleeps; other processes on the
-        // same file still meet the busy timeout.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var gate = Dialect.Provider == DatabaseProvider.Sqlite ? _sqliteWriteGate : null;
-        // Opening needs no write lock: done before queueing, so the one writer's turn is spent on its statements only.
+        if (Dialect.Provider == DatabaseProvider.Sqlite)
+        {
+            return (T)(await _sqliteWriter!.RunAsync(async (c, t) => await work(c, t), announce, started, cancellationToken))!;
+        }
         await using var connection = await OpenAsync(cancellationToken);
-        if (gate is not null) await gate.WaitAsync(cancellationToken);
-        try
-        {
-            // SQLite: take the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock upgrading read locks.
-            await using var transaction = Dialect.Provider == DatabaseProvider.Sqlite
-                ? await BeginImmediateAsync(connection, cancellationToken)
-                : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            using var counts = Telemetry.DomainMeters.Watch(transaction, Dialect.SystemName, started);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            counts.Commit();
-            if (announce) Committed?.Invoke();
-            return result;
-        }
-        finally
-        {
-            gate?.Release();
-        }
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        using var counts = Telemetry.DomainMeters.Watch(transaction, Dialect.SystemName, started);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        counts.Commit();
+        if (announce) Committed?.Invoke();
+        return result;
     }
 
-    private readonly SemaphoreSlim _sqliteWriteGate = new(1, 1);
+    /// <summary>SQLite's one writer: every write transaction of this process goes through it (null on other databases).</summary>
+    private readonly SqliteGroupCommit? _sqliteWriter;
 
-    private static async Task<DbTransaction> BeginImmediateAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
-        return await Task.FromResult<DbTransaction>(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false));
-    }
+    internal void AnnounceCommit() => Committed?.Invoke();
 
     /// <summary>
     /// Every request runs the same few statements, so Npgsql prepares them automatically (unless the connection string says

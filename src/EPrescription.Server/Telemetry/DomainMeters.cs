@@ -60,6 +60,15 @@ public static class DomainMeters
     /// <summary>Adds one to <paramref name="counter"/> once <paramref name="transaction"/> commits; nothing if it rolls back.</summary>
     public static void OnCommit(DbTransaction transaction, Counter<long> counter) => Pending.GetOrCreateValue(transaction).Add(counter);
 
+    /// <summary>How many counts wait for <paramref name="transaction"/>'s commit: a mark to forget back to (a savepoint's).</summary>
+    public static int PendingMark(DbTransaction transaction) => Pending.TryGetValue(transaction, out var counters) ? counters.Count : 0;
+
+    /// <summary>Forgets the counts added after <paramref name="mark"/>: the work that added them was rolled back to its savepoint.</summary>
+    public static void ForgetSince(DbTransaction transaction, int mark)
+    {
+        if (Pending.TryGetValue(transaction, out var counters) && counters.Count > mark) counters.RemoveRange(mark, counters.Count - mark);
+    }
+
     /// <summary>
     /// Starts watching one transaction; <see cref="Storage.Database"/> calls it for each transaction it runs. Dispose forgets what
     /// was not committed: providers reuse transaction objects, and a rolled-back count must not ride along with the next one.
