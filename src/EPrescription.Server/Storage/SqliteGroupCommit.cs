@@ -32,7 +32,8 @@ internal sealed class SqliteGroupCommit(Database database)
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private int _started;
 
-    private sealed record Work(Func<DbConnection, DbTransaction, Task<object?>> Run, bool Announce, long StartedAt, CancellationToken Cancellation)
+    private sealed record Work(Func<DbConnection, DbTransaction, Task<object?>> Run, bool Announce, long StartedAt, CancellationToken Cancellation,
+        ExecutionContext? Context)
     {
         public readonly TaskCompletionSource<object?> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public object? Result;
@@ -41,8 +42,14 @@ internal sealed class SqliteGroupCommit(Database database)
     public async Task<object?> RunAsync(Func<DbConnection, DbTransaction, Task<object?>> run, bool announce, long startedAt, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var work = new Work(run, announce, startedAt, cancellationToken);
-        if (Interlocked.Exchange(ref _started, 1) == 0) _ = Task.Run(LoopAsync, CancellationToken.None);
+        // The work runs on the writer's loop but in its caller's execution context: the request's trace (the outbox row keeps
+        // its traceparent), log scopes and other async-locals, as when it ran on the caller's own thread.
+        var work = new Work(run, announce, startedAt, cancellationToken, ExecutionContext.Capture());
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            // The loop itself belongs to no caller: started without the first caller's context.
+            using (ExecutionContext.SuppressFlow()) _ = Task.Run(LoopAsync, CancellationToken.None);
+        }
         _queue.Writer.TryWrite(work);
         return await work.Done.Task;
     }
@@ -126,7 +133,7 @@ internal sealed class SqliteGroupCommit(Database database)
             if (!alone) transaction.Save("work");
             try
             {
-                work.Result = await work.Run(connection, transaction);
+                work.Result = await RunInCallersContext(work, connection, transaction);
                 if (!alone) transaction.Release("work");
                 kept.Add(work);
             }
@@ -157,6 +164,14 @@ internal sealed class SqliteGroupCommit(Database database)
         Telemetry.DomainMeters.ForgetSince(transaction, 0);
         if (announce) database.AnnounceCommit();
         foreach (var work in kept) work.Done.TrySetResult(work.Result);
+    }
+
+    private static Task<object?> RunInCallersContext(Work work, SqliteConnection connection, DbTransaction transaction)
+    {
+        if (work.Context is null) return work.Run(connection, transaction);
+        Task<object?>? running = null;
+        ExecutionContext.Run(work.Context, _ => running = work.Run(connection, transaction), null);
+        return running!;
     }
 
     private static async Task DisposeQuietlyAsync(SqliteConnection connection)
