@@ -52,6 +52,8 @@ create_database() { # name -> connection string (called in $(…), so the caller
 server_env=(ASPNETCORE_URLS="http://127.0.0.1:$port" Logging__LogLevel__Default=Warning)
 # W^X off: with it on, JIT-compiled code runs from a double-mapped memfd region that perf cannot match to the perf map.
 if [[ "${PROFILE:-0}" == perf ]]; then server_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0); fi
+# SERVER_ENV: extra NAME=value settings for the server, space-separated (experiments: runtime knobs, options).
+if [[ -n "${SERVER_ENV:-}" ]]; then read -r -a extra_env <<<"$SERVER_ENV"; server_env+=("${extra_env[@]}"); fi
 floor_db_args=(--database sqlite)
 handler_floor_db_args=(--database sqlite)
 if [[ "$mode" == server ]]; then
@@ -118,6 +120,8 @@ fi
 
 echo "== stopping the server, so the floors have the machine to themselves"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+
+if [[ "${FLOORS:-1}" == 0 ]]; then echo "Results in $out (FLOORS=0: no floors measured)"; exit 0; fi
 
 echo "== physical floor: $clients workers, $duration"
 (cd "$work" && timeout 1800 dotnet loadgen/EPrescription.LoadGenerator.dll --floor physical "${floor_db_args[@]}" --clients "$clients" \
