@@ -66,12 +66,13 @@ internal sealed class HandlerFloorRun(FloorOptions options, TextWriter progress)
         pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
         // One notebook link for each patient the lifecycles are spread over, as in a normal run.
-        foreach (var first in documents.Sign(LifecycleDocuments.Patients))
-        {
-            var linking = await steps.Register.HandleAsync(new Register.Request(first.DocumentBase64, first.SignatureBase64, null, null), Callers.Clinic(), null);
-            await new LinkPatient.Handler(database, store, steps.Records, time).HandleAsync(
-                new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
-        }
+        await Parallel.ForEachAsync(documents.Sign(LifecycleDocuments.Patients), new ParallelOptions { MaxDegreeOfParallelism = options.Clients },
+            async (first, _) =>
+            {
+                var linking = await steps.Register.HandleAsync(new Register.Request(first.DocumentBase64, first.SignatureBase64, null, null), Callers.Clinic(), null);
+                await new LinkPatient.Handler(database, store, steps.Records, time).HandleAsync(
+                    new LinkPatient.Request(linking.Response.PrescriptionId, linking.Response.ExchangeCode), Callers.NotebookApp());
+            });
 
         return await new FloorPhases(options, progress, Report.HandlerFloorKind, "handler floor").RunAsync(pool,
             (prescription, lap) => LifecycleAsync(steps, documents, prescription, lap),

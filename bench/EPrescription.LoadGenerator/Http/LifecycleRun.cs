@@ -42,8 +42,9 @@ internal sealed class LifecycleRun(RunOptions options, TextWriter progress)
         pool.TopUp(options.Warmup > TimeSpan.Zero ? PrescriptionPool.WarmupTarget(options.Warmup, options.Clients) : options.Pool ?? 5000, progress);
 
         // One link for each patient the prescriptions are spread over: every dispensing then lands in the dev notebook app's feed.
-        foreach (var first in documents.Sign(LifecycleDocuments.Patients))
-            await client.LinkNotebookAsync(await client.RegisterAsync(first, hardStop.Token), hardStop.Token);
+        await Parallel.ForEachAsync(documents.Sign(LifecycleDocuments.Patients),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Clients, CancellationToken = hardStop.Token },
+            async (first, token) => await client.LinkNotebookAsync(await client.RegisterAsync(first, token), token));
         var cursor = await SkipExistingRecordsAsync(client, hardStop.Token);
         progress.WriteLine($"Linked the dev notebook app to the {LifecycleDocuments.Patients} patients of the run.");
 
