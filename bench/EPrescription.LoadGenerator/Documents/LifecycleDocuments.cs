@@ -30,9 +30,10 @@ internal sealed class LifecycleDocuments
     /// 10,000–20,000 lifecycles gives each patient a handful of same-day dispensings of the same drug. With 200 (until
     /// 2026-12-02) each patient collected 50 or more within one run, every registration's duplicate-medication answer listed
     /// them all and every check read them, and throughput fell by a third within the 30 s window: the bench measured a patient
-    /// nobody has.
+    /// nobody has. The environment variable <c>PATIENTS</c> sets another number (to compare with earlier runs).
     /// </summary>
-    public const int Patients = 2_000;
+    public static int Patients { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("PATIENTS"), out var patients) && patients > 0 ? patients : 2_000;
 
     private readonly byte[] _prescription;
     private readonly SigningKey _doctor;
