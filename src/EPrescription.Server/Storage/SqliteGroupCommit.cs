@@ -11,7 +11,8 @@ namespace EPrescription.Server.Storage;
 /// here and one loop runs them on one connection that only it writes with. Whatever is waiting when the loop takes its turn
 /// runs in one SQLite transaction, each piece of work inside its own savepoint, and is committed once:
 /// <list type="bullet">
-/// <item>a piece of work that throws is rolled back to its savepoint alone and its caller gets the exception; the others go on;</item>
+/// <item>a piece of work that throws is rolled back to its savepoint alone and its caller gets the exception, after the group's
+/// commit (so what an earlier work of the group wrote is committed when the caller hears); the others go on;</item>
 /// <item>no caller is answered before the commit that makes its work durable (to the process: WAL, synchronous=NORMAL); if
 /// the commit fails, every caller of the group gets that failure and nothing of the group is kept;</item>
 /// <item>work runs in the order it was queued, so a later transaction sees the earlier ones as before.</item>
@@ -122,39 +123,50 @@ internal sealed class SqliteGroupCommit(Database database)
         await using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
         var alone = group.Count == 1;
         var kept = new List<Work>(group.Count);
-        foreach (var work in group)
+        // Failures are told after the group's commit: a caller that lost a race on a unique key to an earlier work of the same
+        // group (two identical registrations) looks up the winner's answer as soon as it hears, and must find it committed.
+        var failed = new List<(Work Work, Exception Failure)>();
+        try
         {
-            if (work.Cancellation.IsCancellationRequested)
+            foreach (var work in group)
             {
-                work.Done.TrySetCanceled(work.Cancellation);
-                continue;
+                if (work.Cancellation.IsCancellationRequested)
+                {
+                    work.Done.TrySetCanceled(work.Cancellation);
+                    continue;
+                }
+                var counted = Telemetry.DomainMeters.PendingMark(transaction);
+                if (!alone) transaction.Save("work");
+                try
+                {
+                    work.Result = await RunInCallersContext(work, connection, transaction);
+                    if (!alone) transaction.Release("work");
+                    kept.Add(work);
+                }
+                catch (Exception failure) when (alone)
+                {
+                    await transaction.RollbackAsync();
+                    Telemetry.DomainMeters.ForgetSince(transaction, counted);
+                    work.Done.TrySetException(failure);
+                    return;
+                }
+                catch (Exception failure)
+                {
+                    // Only this work is undone; a failure to roll back the savepoint leaves the transaction unknown, so the whole
+                    // group fails (the catch in the loop).
+                    transaction.Rollback("work");
+                    transaction.Release("work");
+                    Telemetry.DomainMeters.ForgetSince(transaction, counted);
+                    failed.Add((work, failure));
+                }
             }
-            var counted = Telemetry.DomainMeters.PendingMark(transaction);
-            if (!alone) transaction.Save("work");
-            try
-            {
-                work.Result = await RunInCallersContext(work, connection, transaction);
-                if (!alone) transaction.Release("work");
-                kept.Add(work);
-            }
-            catch (Exception failure) when (alone)
-            {
-                await transaction.RollbackAsync();
-                Telemetry.DomainMeters.ForgetSince(transaction, counted);
-                work.Done.TrySetException(failure);
-                return;
-            }
-            catch (Exception failure)
-            {
-                // Only this work is undone; a failure to roll back the savepoint leaves the transaction unknown, so the whole
-                // group fails (the catch in the loop).
-                transaction.Rollback("work");
-                transaction.Release("work");
-                Telemetry.DomainMeters.ForgetSince(transaction, counted);
-                work.Done.TrySetException(failure);
-            }
+            await transaction.CommitAsync();
         }
-        await transaction.CommitAsync();
+        finally
+        {
+            // Before the loop's catch tells the rest of the group a failed commit: these callers get their own failure.
+            foreach (var (work, failure) in failed) work.Done.TrySetException(failure);
+        }
         var announce = false;
         foreach (var work in kept)
         {

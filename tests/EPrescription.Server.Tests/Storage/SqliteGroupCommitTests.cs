@@ -96,6 +96,33 @@ public class SqliteGroupCommitTests
         Assert.That(await second, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task Should_tell_a_caller_that_lost_a_unique_key_to_an_earlier_work_of_its_group_after_that_work_committed()
+    {
+        var (holding, release) = HoldTheWriter();
+        var winner = _database.InTransactionAsync((connection, transaction) =>
+            connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (5, 1)", transaction: transaction));
+        var loser = _database.InTransactionAsync((connection, transaction) =>
+            connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (5, 2)", transaction: transaction));
+        await Task.Delay(100);
+        release.SetResult();
+        await holding;
+
+        long visibleWhenToldOfTheFailure = -1;
+        try
+        {
+            await loser;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // What a registration does on a unique violation: read the winner's answer on another connection at once.
+            await using var reader = await _database.OpenAsync();
+            visibleWhenToldOfTheFailure = await reader.ExecuteScalarAsync<long>("SELECT caller FROM items WHERE id = 5");
+        }
+        await winner;
+        Assert.That(visibleWhenToldOfTheFailure, Is.EqualTo(1), "the winner's row was committed when the loser heard of its failure");
+    }
+
     private static readonly AsyncLocal<string?> CallerValue = new();
 
     [Test]
