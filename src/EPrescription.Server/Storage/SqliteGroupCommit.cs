@@ -111,7 +111,7 @@ internal sealed class SqliteGroupCommit(Database database)
     private const int WriterCacheKiB = 32 * 1024;
 
     /// <summary>How often the checkpointer copies the WAL's committed pages into the database file while the writer works.</summary>
-    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(50);
 
     private CancellationTokenSource? _checkpointing;
     private Task _checkpointer = Task.CompletedTask;
