@@ -17,8 +17,8 @@ namespace EPrescription.Server.Storage;
 /// the commit fails, every caller of the group gets that failure and nothing of the group is kept;</item>
 /// <item>work runs in the order it was queued, so a later transaction sees the earlier ones as before.</item>
 /// </list>
-/// Why: a commit writes every page the transaction touched to the WAL and, every thousand pages, checkpoints and syncs. Under
-/// load, N transactions that each touch the same index pages wrote them N times; in a group they are written once. A writer
+/// Why: a commit writes every page the transaction touched to the WAL (and the commit that crosses the WAL's size limit
+/// checkpoints and syncs: see the checkpointer below). Under load, N transactions that each touch the same index pages wrote them N times; in a group they are written once. A writer
 /// connection that nobody else writes with also keeps its page cache (a connection's cache is dropped when another connection
 /// writes), and one loop running the queue saves a thread hand-off per transaction. An idle writer gives its connection back
 /// to the pool after <see cref="IdleClose"/>. With one transaction waiting, it runs alone, exactly as before.
@@ -134,7 +134,14 @@ internal sealed class SqliteGroupCommit(Database database)
     {
         if (_checkpointing is null) return;
         await _checkpointing.CancelAsync();
-        await _checkpointer;
+        try
+        {
+            await _checkpointer;
+        }
+        catch (Exception)
+        {
+            // Whatever stopped the checkpointer must not stop the writer; the automatic checkpoint covers for it.
+        }
         _checkpointing.Dispose();
         _checkpointing = null;
     }
@@ -154,7 +161,7 @@ internal sealed class SqliteGroupCommit(Database database)
                     command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
                     await command.ExecuteNonQueryAsync(stop);
                 }
-                catch (SqliteException)
+                catch (Exception failure) when (failure is not OperationCanceledException || !stop.IsCancellationRequested)
                 {
                     // Busy or failed: the writer's automatic checkpoint still runs; try again on a fresh connection next time.
                     if (connection is not null) await DisposeQuietlyAsync(connection);
@@ -265,9 +272,10 @@ internal sealed class SqliteGroupCommit(Database database)
             }
             await connection.DisposeAsync();
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            // A connection that failed is closed as well as it can be; the next group opens another.
+            // A connection that failed is closed as well as it can be; the next group opens another. Nothing here may stop
+            // the writer's loop, which every write transaction of the process waits for.
         }
     }
 }
