@@ -35,8 +35,11 @@ public class SqliteGroupCommitTests
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Starts a transaction that holds the writer until the returned source is completed.</summary>
-    private (Task Holding, TaskCompletionSource Release) HoldTheWriter()
+    /// <summary>
+    /// Starts a transaction that holds the writer; the returned step, called once the test has queued its transactions, waits
+    /// until they are all queued, lets the writer go and waits for the holding transaction, so the queued ones form a group.
+    /// </summary>
+    private Func<Task> HoldTheWriter()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,13 +49,18 @@ public class SqliteGroupCommitTests
             await release.Task;
         });
         entered.Task.Wait(TimeSpan.FromSeconds(10));
-        return (holding, release);
+        return async () =>
+        {
+            await Task.Delay(200); // every transaction started before this is queued behind the held writer
+            release.SetResult();
+            await holding;
+        };
     }
 
     [Test]
     public async Task Should_undo_only_the_transaction_that_threw_and_commit_the_others_of_its_group_together()
     {
-        var (holding, release) = HoldTheWriter();
+        var releaseTheQueue = HoldTheWriter();
         var transactions = new System.Collections.Concurrent.ConcurrentBag<object>();
         var callers = Enumerable.Range(1, 20).Select(caller => _database.InTransactionAsync(async (connection, transaction) =>
         {
@@ -62,9 +70,7 @@ public class SqliteGroupCommitTests
             if (caller % 3 == 0) throw new InvalidOperationException($"caller {caller} changed its mind");
             return caller;
         })).ToList();
-        await Task.Delay(200); // every caller is queued behind the held writer
-        release.SetResult();
-        await holding;
+        await releaseTheQueue();
 
         foreach (var (caller, task) in Enumerable.Range(1, 20).Zip(callers))
         {
@@ -83,14 +89,12 @@ public class SqliteGroupCommitTests
     [Test]
     public async Task Should_let_a_later_transaction_of_the_group_see_what_an_earlier_one_wrote()
     {
-        var (holding, release) = HoldTheWriter();
+        var releaseTheQueue = HoldTheWriter();
         var first = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (1, 1)", transaction: transaction));
         var second = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM items WHERE id = 1", transaction: transaction));
-        await Task.Delay(100);
-        release.SetResult();
-        await holding;
+        await releaseTheQueue();
         await first;
 
         Assert.That(await second, Is.EqualTo(1));
@@ -99,14 +103,12 @@ public class SqliteGroupCommitTests
     [Test]
     public async Task Should_tell_a_caller_that_lost_a_unique_key_to_an_earlier_work_of_its_group_after_that_work_committed()
     {
-        var (holding, release) = HoldTheWriter();
+        var releaseTheQueue = HoldTheWriter();
         var winner = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (5, 1)", transaction: transaction));
         var loser = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (5, 2)", transaction: transaction));
-        await Task.Delay(100);
-        release.SetResult();
-        await holding;
+        await releaseTheQueue();
 
         long visibleWhenToldOfTheFailure = -1;
         try
@@ -128,15 +130,13 @@ public class SqliteGroupCommitTests
     [Test]
     public async Task Should_run_each_transaction_with_its_callers_async_locals()
     {
-        var (holding, release) = HoldTheWriter();
+        var releaseTheQueue = HoldTheWriter();
         var seen = Enumerable.Range(1, 5).Select(caller => Task.Run(() =>
         {
             CallerValue.Value = $"caller {caller}";
             return _database.InTransactionAsync((_, _) => Task.FromResult(CallerValue.Value));
         })).ToList();
-        await Task.Delay(100);
-        release.SetResult();
-        await holding;
+        await releaseTheQueue();
 
         Assert.That(await Task.WhenAll(seen), Is.EqualTo(Enumerable.Range(1, 5).Select(c => $"caller {c}").ToArray()));
         Assert.That(CallerValue.Value, Is.Null, "the writer's loop did not keep a caller's values");
@@ -145,15 +145,13 @@ public class SqliteGroupCommitTests
     [Test]
     public async Task Should_fail_every_caller_of_a_group_whose_commit_fails_and_keep_none_of_it()
     {
-        var (holding, release) = HoldTheWriter();
+        var releaseTheQueue = HoldTheWriter();
         var good = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO items (id, caller) VALUES (7, 7)", transaction: transaction));
         // A deferred foreign key is checked at the commit, which then fails for the whole group.
         var bad = _database.InTransactionAsync((connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO owned (id, owner) VALUES (1, 42)", transaction: transaction));
-        await Task.Delay(100);
-        release.SetResult();
-        await holding;
+        await releaseTheQueue();
 
         Assert.That(async () => await good, Throws.InstanceOf<Microsoft.Data.Sqlite.SqliteException>());
         Assert.That(async () => await bad, Throws.InstanceOf<Microsoft.Data.Sqlite.SqliteException>());
